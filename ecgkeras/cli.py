@@ -1,0 +1,95 @@
+"""The ``ecgkeras`` command line.
+
+    ecgkeras digitize PATH... --out signals.npz   report images -> signals (chapter 1)
+    ecgkeras duplicates PATH                      files, distinct images, duplicates (chapter 3)
+    ecgkeras bench views                          scalograms per second vs a naive pywt loop
+    ecgkeras bench digitize [PATH...]             report images digitized per second
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _digitize(args) -> int:
+    from ecgkeras.data.digitize import digitize_paths
+
+    missing = [str(p) for p in args.paths if not Path(p).exists()]
+    if missing:
+        raise SystemExit(f"ecgkeras digitize: no such file or folder: {', '.join(missing)}")
+    result = digitize_paths(args.paths, progress=True)
+    result.save(args.out)
+    print(f"wrote {len(result.files)} signals to {args.out}")
+    if result.skipped:
+        print(f"skipped {len(result.skipped)} file(s):")
+        for file, reason in result.skipped:
+            print(f"  {file}: {reason}")
+    return 0
+
+
+def _duplicates(args) -> int:
+    from ecgkeras.data.mendeley import index_folder
+
+    print(index_folder(args.path).report())
+    return 0
+
+
+def _bench(args) -> int:
+    if args.what == "views":
+        from ecgkeras.bench import bench_views, format_bench
+
+        print(format_bench(bench_views(n=args.n)))
+    else:
+        from ecgkeras.data.digitize import benchmark_digitize
+
+        paths = args.paths or [_sample_images()]
+        result = benchmark_digitize(paths)
+        for key, value in result.items():
+            print(f"{key}: {value}")
+    return 0
+
+
+def _sample_images() -> str:
+    """Render a few synthetic reports to a temporary folder when no images are given."""
+    import tempfile
+
+    from ecgkeras.data.render import render_dataset_images
+    from ecgkeras.data.synthetic import make_signals
+
+    folder = Path(tempfile.mkdtemp(prefix="ecgkeras-bench-"))
+    signals, labels = make_signals(8, seed=0)
+    render_dataset_images(signals, labels, folder, width=2213, height=1572)
+    print(f"no images given: digitizing 8 synthetic reports (2213 x 1572) in {folder}")
+    return str(folder)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ecgkeras", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    digitize = commands.add_parser("digitize", help="report images -> signals (.npz)")
+    digitize.add_argument("paths", nargs="+", help="images or folders (class = folder name)")
+    digitize.add_argument("--out", required=True, help="output .npz file")
+    digitize.set_defaults(run=_digitize)
+
+    duplicates = commands.add_parser("duplicates", help="report exact and re-encoded duplicates")
+    duplicates.add_argument("path", help="folder with class folders (Mendeley layout)")
+    duplicates.set_defaults(run=_duplicates)
+
+    bench = commands.add_parser("bench", help="print speed figures")
+    bench.add_argument("what", choices=("views", "digitize"))
+    bench.add_argument("paths", nargs="*", help="images for `bench digitize`")
+    bench.add_argument("--n", type=int, default=500, help="signals for `bench views`")
+    bench.set_defaults(run=_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""Settings read in one place: quick or full mode, seeds, folders.
+
+Chapter: Introduction ("How to run the book").
+
+``ECGKERAS_QUICK=1`` (set by the tests and CI) shrinks data sizes, epochs and seeds so that
+every chapter runs in well under a minute; unset, chapters run their full (but still modest)
+versions. ``ECGKERAS_MENDELEY_DIR`` points at a local copy of the real images.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_SEED = 0
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def is_quick() -> bool:
+    """True when ``ECGKERAS_QUICK`` is set to 1/true/yes/on (read at call time)."""
+    return _flag("ECGKERAS_QUICK")
+
+
+def mode() -> str:
+    """``"quick"`` or ``"full"``, as printed at the top of every chapter."""
+    return "quick" if is_quick() else "full"
+
+
+def pick(quick, full):
+    """Return ``quick`` in quick mode and ``full`` otherwise.
+
+    >>> n_patients = pick(quick=200, full=2000)
+    """
+    return quick if is_quick() else full
+
+
+def cache_dir() -> Path:
+    """Folder for downloads and cached arrays: ``ECGKERAS_CACHE_DIR`` or ``~/.cache/ecgkeras``."""
+    path = os.environ.get("ECGKERAS_CACHE_DIR")
+    return Path(path).expanduser() if path else Path.home() / ".cache" / "ecgkeras"
+
+
+def mendeley_dir() -> Path | None:
+    """The real images' folder from ``ECGKERAS_MENDELEY_DIR``, or None when it is unset."""
+    path = os.environ.get("ECGKERAS_MENDELEY_DIR")
+    return Path(path).expanduser() if path else None

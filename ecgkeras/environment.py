@@ -1,0 +1,40 @@
+"""What a chapter runs on: versions, quick/full mode, GPU. Printed by every chapter's second cell."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import platform
+import sys
+
+from ecgkeras import config
+
+
+def in_colab() -> bool:
+    """True inside Google Colab."""
+    return "google.colab" in sys.modules
+
+
+def gpu_names() -> list[str]:
+    """Names of the GPUs TensorFlow can use (empty on a CPU-only machine)."""
+    import tensorflow as tf
+
+    return [device.name for device in tf.config.list_physical_devices("GPU")]
+
+
+def describe_environment() -> str:
+    """One line per fact: Python and package versions, the mode, and whether a GPU is present."""
+    lines = [f"Python {platform.python_version()}"]
+    for package in ("ecgkeras", "numpy", "tensorflow", "tensorflow-cpu", "keras", "PyWavelets"):
+        try:
+            lines.append(f"{package} {importlib.metadata.version(package)}")
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    lines.append(f"mode: {config.mode()} (set ECGKERAS_QUICK=1 for the quick mode)")
+    gpus = gpu_names()
+    if gpus:
+        lines.append(f"GPU: {', '.join(gpus)}")
+    elif in_colab():
+        lines.append("GPU: none. In Colab: Runtime > Change runtime type > T4 GPU, then rerun.")
+    else:
+        lines.append("GPU: none (every chapter runs on a CPU; full mode just takes longer)")
+    return "\n".join(lines)
