@@ -90,6 +90,45 @@ def plot_class_counts(counts: dict[str, dict[str, int]], *, title: str = "", ax=
     return fig
 
 
+def plot_views(views: dict, index: int = 0, *, leads=(0,), lead_names=None, fs: float = FS,
+               scalogram_hz=None, spectrum_hz=None, title: str = ""):
+    """One sample's three views, one row per lead: time, scalogram, spectrum (chapter 2).
+
+    Args:
+        views: ``make_views`` output: time (n, samples, leads), scalogram (n, h, w, leads),
+            spectrum (n, bins, leads).
+        index: which sample.
+        leads: lead indices to show (rows).
+        lead_names: names for the row titles.
+        fs: Hz of the time view.
+        scalogram_hz: Hz of each scalogram row (``scalogram_frequencies``), for the y axis.
+        spectrum_hz: Hz of each spectrum bin (``spectrum_frequencies``), for the x axis.
+    """
+    fig, axes = plt.subplots(len(leads), 3, figsize=(13, 2.6 * len(leads)), squeeze=False,
+                             constrained_layout=True)
+    for row, lead in enumerate(leads):
+        name = lead_names[lead] if lead_names is not None else f"lead {lead}"
+        signal = views["time"][index, :, lead]
+        axes[row, 0].plot(np.arange(len(signal)) / fs, signal, color="k", lw=0.8)
+        axes[row, 0].set(title=f"{name}: time", xlabel="time (s)", ylabel="normalised")
+        image = views["scalogram"][index, :, :, lead]
+        duration = len(signal) / fs
+        axes[row, 1].imshow(image, aspect="auto", cmap="magma", extent=(0, duration, len(image), 0))
+        if scalogram_hz is not None:
+            ticks = np.linspace(0, len(image) - 1, 5).astype(int)
+            axes[row, 1].set_yticks(ticks + 0.5, [f"{scalogram_hz[t]:.1f}" for t in ticks])
+            axes[row, 1].set_ylabel("frequency (Hz)")
+        axes[row, 1].set(title=f"{name}: time-frequency (scalogram)", xlabel="time (s)")
+        spectrum = views["spectrum"][index, :, lead]
+        hz = spectrum_hz if spectrum_hz is not None else np.arange(len(spectrum))
+        axes[row, 2].plot(hz, spectrum, color="tab:blue", lw=0.8)
+        axes[row, 2].set(title=f"{name}: frequency (spectrum)",
+                         xlabel="frequency (Hz)" if spectrum_hz is not None else "bin",
+                         ylabel="dB, scaled to [0, 1]")
+    fig.suptitle(title)
+    return fig
+
+
 def _figure(ax, figsize):
     if ax is None:
         fig, ax = plt.subplots(figsize=figsize, constrained_layout=True)

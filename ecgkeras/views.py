@@ -1,0 +1,348 @@
+"""The three views of a heartbeat: time, time-frequency and frequency.
+
+Chapter 2. One batch of signals, float32 (n, samples, leads) in mV, becomes the input of each
+domain's model, computed per sample and per lead (channels-last, as Keras expects):
+
+- time: the signal itself, centred and scaled, float32 (n, samples, leads);
+- time-frequency: a continuous-wavelet scalogram image, float32 (n, height, width, leads);
+- frequency: an FFT magnitude spectrum, float32 (n, bins, leads).
+
+Every normalisation uses only the sample and lead it is applied to. Nothing is fitted on a data
+set, so computing views before splitting leaks nothing from test to training data, and a signal
+scaled by any positive factor (mV or uV, a larger printout) gives the same views.
+
+Both frequency-based views are in decibels relative to their own peak, mapped to [0, 1]:
+1 is the strongest point of that sample's lead, 0 is ``TOP_DB`` dB below it or weaker.
+
+Every function takes a batch, ndim 3. For one signal of shape (samples, leads) pass
+``signal[None]``; for a batch of single-lead signals of shape (n, samples) pass ``x[..., None]``.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+import pywt
+import scipy.signal
+
+#: Dynamic range of the log views, in dB: weaker points are clipped to 0.
+TOP_DB = 60.0
+
+#: The views :func:`make_views` knows, in the order the book introduces them.
+VIEW_NAMES = ("time", "scalogram", "spectrum")
+
+_EXAMPLE_WAVELETS = ("morl", "mexh", "cmor1.5-1.0", "gaus1", "cgau1")
+
+
+def normalize_signals(signals, *, min_std: float = 1e-3) -> np.ndarray:
+    """The time view: each sample's lead minus its median, divided by its standard deviation.
+
+    Chapter 2. The median is the isoelectric baseline (most of an ECG lies on it), so the
+    baseline ends at 0 and a QRS complex at a few units. Leads flatter than ``min_std`` mV
+    (a missing or empty lead) are only centred, not blown up into noise.
+
+    Args:
+        signals: float (n, samples, leads), mV.
+        min_std: floor of the divisor, in the signals' unit (mV).
+
+    Returns:
+        float32 (n, samples, leads), unitless.
+    """
+    signals = _check_signals(signals)
+    if not min_std > 0:
+        raise ValueError(f"min_std must be positive, got {min_std}")
+    centre = np.median(signals, axis=1, keepdims=True)
+    scale = np.maximum(signals.std(axis=1, keepdims=True), min_std)
+    return ((signals - centre) / scale).astype(np.float32)
+
+
+def to_scalogram(
+    signals,
+    *,
+    fs: float = 100.0,
+    wavelet: str = "morl",
+    scales=None,
+    n_scales: int = 64,
+    fmin: float = 1.0,
+    fmax: float = 40.0,
+    size: tuple[int, int] = (64, 64),
+    chunk: int = 256,
+    log: bool = True,
+) -> np.ndarray:
+    """The time-frequency view: a continuous-wavelet scalogram image per sample and lead.
+
+    Chapter 2. Steps: ``pywt.cwt`` along the samples axis (``method="fft"`` on float32, a few
+    signals at a time), magnitude, area averaging down to ``size`` (mean magnitude per pixel),
+    then decibels relative to the image's peak mapped to [0, 1] (``log=True``), or magnitude
+    divided by the peak (``log=False``).
+
+    Rows are scales from smallest to largest, so row 0 (the top of an image) is the highest
+    frequency; :func:`scalogram_frequencies` gives each row's frequency in Hz.
+
+    Args:
+        signals: float (n, samples, leads), mV, sampled at ``fs`` Hz.
+        fs: sampling rate in Hz.
+        wavelet: a continuous wavelet name of PyWavelets, e.g. "morl", "mexh", "cmor1.5-1.0".
+        scales: explicit wavelet scales (in samples); None uses ``n_scales`` log-spaced scales
+            whose frequencies span ``fmax`` down to ``fmin`` Hz, and then those three are unused.
+        n_scales, fmin, fmax: number of scales and their frequency range in Hz.
+        size: (height, width) of the image in px; height resamples scales, width resamples time.
+        chunk: how many one-lead signals go into one ``pywt.cwt`` call (rounded down to whole
+            ECGs, at least one ECG). It bounds the working memory: each float32 copy of a
+            chunk's coefficients takes ``chunk * n_scales * samples * 4`` bytes (16 MB for 250
+            samples and 64 scales). The returned images take ``n * height * width * leads * 4``
+            bytes (375 MiB for 2000 ECGs of 12 leads at 64 x 64).
+        log: decibels (True) or linear magnitude (False).
+
+    Returns:
+        float32 (n, size[0], size[1], leads) in [0, 1].
+    """
+    signals = _check_signals(signals, fs=fs)
+    wavelet, scales = _wavelet_and_scales(fs, wavelet, scales, n_scales, fmin, fmax)
+    height, width = _check_size(size)
+    if not (isinstance(chunk, (int, np.integer)) and chunk >= 1):
+        raise ValueError(f"chunk must be a positive integer, got {chunk!r}")
+    n, samples, leads = signals.shape
+    lowest = float(pywt.scale2frequency(wavelet, scales.max())) * fs
+    if samples < 2 * fs / lowest:
+        raise ValueError(
+            f"signals have {samples} samples, too few for the lowest scale ({lowest:.3g} Hz): "
+            f"it needs at least two periods ({int(np.ceil(2 * fs / lowest))} samples at {fs} Hz); "
+            "raise fmin, pass smaller scales, or use longer signals"
+        )
+    row_weights = _area_weights(len(scales), height)
+    column_weights = _area_weights(samples, width)
+    images = np.empty((n, height, width, leads), dtype=np.float32)
+    per_chunk = max(1, chunk // leads)
+    for start in range(0, n, per_chunk):
+        block = signals[start : start + per_chunk]
+        series = block.transpose(0, 2, 1).reshape(-1, samples)
+        coefficients, _ = pywt.cwt(series, scales, wavelet, method="fft")
+        block_images = _scalogram_images(coefficients, row_weights, column_weights, log)
+        images[start : start + len(block)] = block_images.reshape(
+            len(block), leads, height, width
+        ).transpose(0, 2, 3, 1)
+    return images
+
+
+def scalogram_frequencies(
+    *,
+    fs: float = 100.0,
+    wavelet: str = "morl",
+    scales=None,
+    n_scales: int = 64,
+    fmin: float = 1.0,
+    fmax: float = 40.0,
+    size: tuple[int, int] = (64, 64),
+) -> np.ndarray:
+    """Frequency in Hz of each row of :func:`to_scalogram`'s images, for axis labels.
+
+    Chapter 2. Pass the same ``fs``, ``wavelet``, ``scales``, ``n_scales``, ``fmin``, ``fmax`` and
+    ``size`` as to :func:`to_scalogram`. A row that averages several scales gets their
+    area-weighted geometric mean.
+
+    Returns:
+        float64 (size[0],), Hz, decreasing from the top row.
+    """
+    _check_fs(fs)
+    wavelet, scales = _wavelet_and_scales(fs, wavelet, scales, n_scales, fmin, fmax)
+    height, _ = _check_size(size)
+    frequencies = np.asarray(pywt.scale2frequency(wavelet, scales), dtype=float) * fs
+    return np.exp(_area_weights(len(scales), height) @ np.log(frequencies))
+
+
+def to_spectrum(
+    signals, *, fs: float = 100.0, fmax: float | None = None, window: str = "hann", log: bool = True
+) -> np.ndarray:
+    """The frequency view: the FFT magnitude spectrum of each sample's lead.
+
+    Chapter 2. Steps: remove a straight-line trend, multiply by ``window``, real FFT
+    (``scipy.signal.periodogram``), keep bins up to ``fmax``, then decibels relative to the
+    spectrum's peak mapped to [0, 1] (``log=True``) or magnitude divided by the peak.
+    A lead of ``samples`` samples gives ``samples // 2 + 1`` bins, ``fs / samples`` Hz apart
+    (0.4 Hz for a 2.5 s lead at 100 Hz); :func:`spectrum_frequencies` gives them in Hz.
+
+    Args:
+        signals: float (n, samples, leads), mV, sampled at ``fs`` Hz.
+        fs: sampling rate in Hz.
+        fmax: highest frequency kept, in Hz; None keeps up to ``fs / 2``.
+        window: a window name of ``scipy.signal.get_window``, e.g. "hann", "hamming", "boxcar".
+        log: decibels (True) or linear magnitude (False).
+
+    Returns:
+        float32 (n, bins, leads) in [0, 1].
+    """
+    signals = _check_signals(signals, fs=fs)
+    if signals.shape[1] < 2:
+        raise ValueError(f"signals need at least 2 samples for a spectrum, got {signals.shape[1]}")
+    keep = len(spectrum_frequencies(signals.shape[1], fs=fs, fmax=fmax))
+    try:
+        _, power = scipy.signal.periodogram(
+            signals, fs=fs, window=window, detrend="linear", scaling="spectrum", axis=1
+        )
+    except ValueError as error:
+        raise ValueError(
+            f"window={window!r} is not a window scipy knows ({error}); try 'hann', 'hamming', "
+            "'blackman' or 'boxcar'"
+        ) from None
+    power = power[:, :keep].astype(np.float32)
+    return _relative_to_peak(power, axes=1, log=log, power=True)
+
+
+def spectrum_frequencies(samples: int, fs: float = 100.0, fmax: float | None = None) -> np.ndarray:
+    """Frequency in Hz of each bin of :func:`to_spectrum` for signals of ``samples`` samples.
+
+    Chapter 2. Returns float64 (bins,): 0, fs/samples, 2 fs/samples, ... up to ``fmax``.
+    """
+    _check_fs(fs)
+    if not (isinstance(samples, (int, np.integer)) and samples >= 2):
+        raise ValueError(f"samples must be an integer >= 2, got {samples!r}")
+    if fmax is not None and not fmax > 0:
+        raise ValueError(f"fmax must be a positive frequency in Hz or None, got {fmax}")
+    frequencies = np.fft.rfftfreq(samples, d=1.0 / fs)
+    return frequencies if fmax is None else frequencies[frequencies <= fmax]
+
+
+def make_views(
+    signals, *, fs: float = 100.0, views=VIEW_NAMES, **options
+) -> dict[str, np.ndarray]:
+    """The model inputs of each named view, all from the same batch of signals.
+
+    Chapter 2. Sample ``i`` of every returned array comes from ``signals[i]``, so the views of
+    one ECG stay aligned when they are split, balanced and fed to a fusion model together.
+
+    Args:
+        signals: float (n, samples, leads), mV, sampled at ``fs`` Hz.
+        fs: sampling rate in Hz.
+        views: names from ``VIEW_NAMES``: "time", "scalogram", "spectrum".
+        **options: per view, a dict of keyword arguments for its function, e.g.
+            ``scalogram=dict(size=(32, 32), fmin=0.5), spectrum=dict(fmax=40)``,
+            ``time=dict(min_std=0.01)``.
+
+    Returns:
+        {view name: float32 array}: time (n, samples, leads), scalogram (n, height, width,
+        leads), spectrum (n, bins, leads).
+    """
+    if isinstance(views, str):
+        views = (views,)
+    unknown = [name for name in views if name not in VIEW_NAMES]
+    if unknown:
+        raise ValueError(f"unknown views {unknown}; choose from {VIEW_NAMES}")
+    stray = [name for name in options if name not in views]
+    if stray:
+        raise ValueError(
+            f"options given for {stray}, which are not among views={tuple(views)}; options are "
+            "keyed by view name, e.g. scalogram=dict(size=(32, 32))"
+        )
+    signals = _check_signals(signals, fs=fs)
+    functions = {
+        "time": normalize_signals,
+        "scalogram": partial(to_scalogram, fs=fs),
+        "spectrum": partial(to_spectrum, fs=fs),
+    }
+    return {name: functions[name](signals, **options.get(name, {})) for name in views}
+
+
+def _scalogram_images(coefficients, row_weights, column_weights, log):
+    """Wavelet coefficients (scales, m, samples) -> float32 images (m, height, width) in [0, 1].
+
+    Shared with the benchmark's naive loop, so both produce the same images.
+    """
+    magnitude = np.abs(coefficients).astype(np.float32, copy=False)
+    columns = np.tensordot(magnitude, column_weights, axes=(2, 1))  # (scales, m, width)
+    images = np.tensordot(row_weights, columns, axes=(1, 0))  # (height, m, width)
+    images = images.transpose(1, 0, 2)
+    return _relative_to_peak(images, axes=(1, 2), log=log, power=False)
+
+
+def _relative_to_peak(values, axes, log, power):
+    """Non-negative magnitudes (or powers) -> [0, 1] relative to their peak over ``axes``.
+
+    ``log``: 1 + dB / TOP_DB, clipped at 0 (a value TOP_DB dB below the peak or weaker).
+    Otherwise the magnitude divided by the peak. All-zero inputs give zeros.
+    """
+    magnitude = np.sqrt(values) if power else values
+    peak = magnitude.max(axis=axes, keepdims=True)
+    ratio = magnitude / np.where(peak > 0, peak, 1)
+    if not log:
+        return ratio.astype(np.float32)
+    decibels = 20 * np.log10(np.maximum(ratio, 10.0 ** (-TOP_DB / 20)))
+    return (1 + decibels / TOP_DB).astype(np.float32)
+
+
+def _area_weights(n_in: int, n_out: int) -> np.ndarray:
+    """float32 (n_out, n_in): row j averages the inputs under output bin j, by overlap.
+
+    Bin j covers [j, j + 1) * n_in / n_out input cells; weights are overlaps, rows sum to 1
+    (the box filter of image resizing, written as a matrix).
+    """
+    edges = np.linspace(0, n_in, n_out + 1)
+    low, high = edges[:-1, None], edges[1:, None]
+    cells = np.arange(n_in)[None, :]
+    overlap = np.clip(np.minimum(high, cells + 1) - np.maximum(low, cells), 0, None)
+    return (overlap / (high - low)).astype(np.float32)
+
+
+def _wavelet_and_scales(fs, wavelet, scales, n_scales, fmin, fmax):
+    """Check the wavelet and the scales; return (pywt.ContinuousWavelet, float64 scales)."""
+    try:
+        wavelet = pywt.ContinuousWavelet(wavelet)
+    except ValueError:
+        raise ValueError(
+            f"wavelet={wavelet!r} is not a continuous wavelet of PyWavelets; try one of "
+            f"{_EXAMPLE_WAVELETS} (all: pywt.wavelist(kind='continuous'))"
+        ) from None
+    if scales is None:
+        if not (isinstance(n_scales, (int, np.integer)) and n_scales >= 1):
+            raise ValueError(f"n_scales must be a positive integer, got {n_scales!r}")
+        if not 0 < fmin < fmax <= fs / 2:
+            raise ValueError(
+                f"need 0 < fmin < fmax <= fs / 2 = {fs / 2} Hz (Nyquist), "
+                f"got fmin={fmin}, fmax={fmax}"
+            )
+        frequencies = np.geomspace(fmax, fmin, n_scales) / fs
+        scales = np.atleast_1d(pywt.frequency2scale(wavelet, frequencies))
+    scales = np.asarray(scales, dtype=float)
+    if scales.ndim != 1 or len(scales) == 0 or not np.all(np.isfinite(scales) & (scales > 0)):
+        raise ValueError(f"scales must be a non-empty 1-D array of positive numbers, got {scales}")
+    highest = float(pywt.scale2frequency(wavelet, scales.min())) * fs
+    if highest > fs / 2 * (1 + 1e-6):
+        raise ValueError(
+            f"the smallest scale {scales.min():.3g} means {highest:.3g} Hz, above the Nyquist "
+            f"frequency fs / 2 = {fs / 2} Hz; use larger scales"
+        )
+    return wavelet, scales
+
+
+def _check_size(size):
+    if not (
+        len(size) == 2 and all(isinstance(side, (int, np.integer)) and side >= 1 for side in size)
+    ):
+        raise ValueError(f"size must be (height, width) in px, two positive integers, got {size!r}")
+    return int(size[0]), int(size[1])
+
+
+def _check_fs(fs):
+    if not (np.isscalar(fs) and np.isfinite(fs) and fs > 0):
+        raise ValueError(f"fs must be a positive sampling rate in Hz, got {fs!r}")
+
+
+def _check_signals(signals, fs: float = 100.0) -> np.ndarray:
+    """float32 (n, samples, leads), finite, or a ValueError that says what is wrong."""
+    _check_fs(fs)
+    signals = np.asarray(signals, dtype=np.float32)
+    if signals.ndim != 3:
+        raise ValueError(
+            f"signals must be float (n, samples, leads), got shape {signals.shape}; for one "
+            "signal (samples, leads) pass signal[None], for single-lead (n, samples) pass "
+            "x[..., None]"
+        )
+    finite = np.isfinite(signals).all(axis=(1, 2))
+    if not finite.all():
+        bad = np.flatnonzero(~finite)
+        raise ValueError(
+            f"signals contain NaN or inf in {len(bad)} samples, indices {bad[:10].tolist()}"
+            f"{' (first 10)' if len(bad) > 10 else ''}; interpolate or drop them first"
+        )
+    return signals
