@@ -1,0 +1,234 @@
+"""Leak-free splits and class balance (chapter 3).
+
+A random split of files puts copies of one ECG on both sides when the data set holds
+duplicates, and the test score then measures memory, not diagnosis. The splits here keep every
+group (all copies of one ECG, ``ECGDataset.groups``) on one side while keeping each class's share
+close to the whole. ``naive_split`` is the common protocol, kept to show the difference, and
+``oversample`` balances the classes of a training split only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+from sklearn.model_selection import StratifiedGroupKFold, train_test_split
+
+from ecgkeras.data.dataset import ECGDataset
+
+
+def _check_lengths(labels, groups) -> tuple[np.ndarray, np.ndarray]:
+    labels, groups = np.asarray(labels), np.asarray(groups)
+    if labels.ndim != 1 or groups.ndim != 1 or len(labels) != len(groups):
+        raise ValueError(
+            "labels and groups must be 1-D and of equal length, "
+            f"got shapes {labels.shape} and {groups.shape}"
+        )
+    if len(labels) == 0:
+        raise ValueError("labels is empty; there is nothing to split")
+    return labels, groups
+
+
+def _check_fractions(val: float, test: float) -> None:
+    for name, value in (("val", val), ("test", test)):
+        if not 0 < value < 1:
+            raise ValueError(f"{name} must lie strictly between 0 and 1, got {value}")
+    if val + test >= 1:
+        raise ValueError(f"val + test must be below 1 to leave a training split, got {val} + {test}")
+
+
+def split_train_val_test(
+    labels, groups, *, val: float = 0.15, test: float = 0.15, seed: int = 0
+) -> dict[str, np.ndarray]:
+    """Split into train/val/test so that no group is on two sides, stratified by class.
+
+    For each class, its groups (ECGs) are shuffled and dealt out: to test until it holds about
+    ``test`` of the class's samples, then to val, the rest to training. Each split gets at least
+    one group of every class. A group that spans classes goes with its most common class.
+
+    Args:
+        labels: int (n,) class of each sample.
+        groups: int (n,) group of each sample (copies of one ECG share one).
+        val, test: fractions of the samples, each in (0, 1), summing below 1.
+        seed: the shuffling seed.
+
+    Returns:
+        ``{"train", "val", "test"}``: sorted int64 index arrays.
+
+    Raises:
+        ValueError: lengths differ, bad fractions, or a class has fewer than 3 groups.
+    """
+    labels, groups = _check_lengths(labels, groups)
+    _check_fractions(val, test)
+    rng = np.random.default_rng(seed)
+    _, group_of_sample = np.unique(groups, return_inverse=True)
+    group_of_sample = group_of_sample.ravel()
+    sizes = np.bincount(group_of_sample)
+    group_label = np.array(
+        [np.bincount(labels[group_of_sample == g]).argmax() for g in range(len(sizes))]
+    )
+    side = np.full(len(sizes), "train")
+    for label in np.unique(labels):
+        shuffled = rng.permutation(np.flatnonzero(group_label == label))
+        if len(shuffled) < 3:
+            raise ValueError(
+                f"class {label} has {len(shuffled)} group(s) in groups; each of train, val and test "
+                "needs one, so a class needs at least 3 distinct ECGs"
+            )
+        n_class = sizes[shuffled].sum()
+        side[shuffled] = _deal(sizes[shuffled], {"test": test * n_class, "val": val * n_class})
+        if not (side[shuffled] == "train").any():
+            raise ValueError(
+                f"class {label} has too few groups ({len(shuffled)}) to leave any for training; "
+                "use smaller val and test fractions"
+            )
+    return {name: np.flatnonzero(side[group_of_sample] == name) for name in ("train", "val", "test")}
+
+
+def _deal(sizes: np.ndarray, wanted: dict[str, float]) -> list[str]:
+    """Deal groups of these sizes, in order, to the splits in ``wanted`` (then "train").
+
+    A group joins a split while that split is empty or while half the group still fits in the
+    samples the split wants.
+    """
+    held = dict.fromkeys(wanted, 0)
+    sides = []
+    for size in sizes:
+        fits = [name for name in wanted if held[name] == 0 or held[name] + size / 2 <= wanted[name]]
+        side = fits[0] if fits else "train"
+        if side != "train":
+            held[side] += size
+        sides.append(side)
+    return sides
+
+
+def naive_split(labels, *, val: float = 0.15, test: float = 0.15, seed: int = 0) -> dict[str, np.ndarray]:
+    """The common protocol: files at random, stratified by class, ignoring duplicates (chapter 3).
+
+    Returns:
+        ``{"train", "val", "test"}``: sorted int64 index arrays.
+    """
+    labels = np.asarray(labels)
+    _check_lengths(labels, labels)
+    _check_fractions(val, test)
+    index = np.arange(len(labels))
+    rest, test_index = train_test_split(index, test_size=test, stratify=labels, random_state=seed)
+    train_index, val_index = train_test_split(
+        rest, test_size=val / (1 - test), stratify=labels[rest], random_state=seed
+    )
+    parts = {"train": train_index, "val": val_index, "test": test_index}
+    return {name: np.sort(part).astype(np.int64) for name, part in parts.items()}
+
+
+def group_kfold(labels, groups, *, k: int = 5, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """k folds, stratified by class, with every group inside one fold (sklearn's StratifiedGroupKFold).
+
+    Chapter 3 (and the study's cross-validation in ``ecgkeras reproduce``).
+
+    Returns:
+        k pairs ``(train_index, test_index)`` of sorted int64 arrays; every sample is tested once.
+
+    Raises:
+        ValueError: lengths differ, k < 2, or k exceeds the number of groups of some class.
+    """
+    labels, groups = _check_lengths(labels, groups)
+    if k < 2:
+        raise ValueError(f"k must be at least 2, got {k}")
+    for label in np.unique(labels):
+        n_groups = len(np.unique(groups[labels == label]))
+        if n_groups < k:
+            raise ValueError(
+                f"k={k} folds, but class {label} has only {n_groups} group(s): every fold needs one "
+                f"of each class; use k <= {n_groups}"
+            )
+    folds = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
+    return [
+        (train.astype(np.int64), test.astype(np.int64))
+        for train, test in folds.split(np.zeros(len(labels)), labels, groups)
+    ]
+
+
+def leaked_fraction(groups, train_idx, test_idx) -> float:
+    """Share of test samples whose group (ECG) also appears in training: 0 for a leak-free split."""
+    groups = np.asarray(groups)
+    test_idx = np.asarray(test_idx)
+    if len(test_idx) == 0:
+        raise ValueError("test_idx is empty; there is no test sample to check")
+    return float(np.isin(groups[test_idx], groups[np.asarray(train_idx)]).mean())
+
+
+def oversample(dataset: ECGDataset, *, method: str = "adasyn", seed: int = 0) -> tuple[ECGDataset, dict]:
+    """Balance the classes of a TRAINING split with synthetic signals (chapter 3).
+
+    ADASYN (or SMOTE) from imbalanced-learn interpolates between neighbouring samples of one
+    class, on each sample's leads and rhythm strip flattened into one vector, so a synthetic
+    sample's leads and rhythm come from the same pair of ECGs. Only ``dataset`` is used: call it
+    on the training split alone, never before splitting, or test ECGs leak into training. The
+    other views (scalogram, spectrum) are computed afterwards from these signals.
+
+    ADASYN refuses a class whose neighbours are all of that class (e.g. many copies of one ECG);
+    then SMOTE is used and the report says so.
+
+    Args:
+        dataset: the training split.
+        method: "adasyn" or "smote".
+        seed: random seed of the interpolation.
+
+    Returns:
+        ``(balanced, report)``: ``balanced`` holds the original samples first, in order, then the
+        synthetic ones; each synthetic sample gets its own negative group id (-1, -2, ...), which
+        no real ECG in any split has, and ``info["n_original"]`` says where they start.
+        ``report`` is ``{"method_used", "before", "after", "message"}``, counts by class name.
+
+    Raises:
+        ValueError: unknown method, or a class with fewer than 2 samples in ``dataset``.
+    """
+    from imblearn.over_sampling import ADASYN, SMOTE
+
+    if method not in ("adasyn", "smote"):
+        raise ValueError(f"method must be 'adasyn' or 'smote', got {method!r}")
+    counts = np.bincount(dataset.labels, minlength=len(dataset.class_names))
+    present = counts[counts > 0]
+    if len(present) < 2:
+        raise ValueError("dataset holds a single class; there is nothing to balance")
+    if present.min() < 2:
+        rare = [dataset.class_names[i] for i in np.flatnonzero(counts == 1)]
+        raise ValueError(f"dataset has a single sample of {rare}; oversampling needs 2 per class")
+    n, samples, leads = dataset.signals.shape
+    flat = dataset.signals.reshape(n, -1)
+    if dataset.rhythm is not None:
+        flat = np.concatenate([flat, dataset.rhythm], axis=1)
+    neighbours = int(min(5, present.min() - 1))
+    samplers = {
+        "adasyn": ADASYN(n_neighbors=neighbours, random_state=seed),
+        "smote": SMOTE(k_neighbors=neighbours, random_state=seed),
+    }
+    method_used, message = method, f"{method.upper()} balanced the classes"
+    try:
+        resampled, labels = samplers[method].fit_resample(flat, dataset.labels)
+    except (RuntimeError, ValueError) as err:
+        if method != "adasyn":
+            raise
+        method_used, message = "smote", f"ADASYN refused ({err}); used SMOTE instead"
+        resampled, labels = samplers["smote"].fit_resample(flat, dataset.labels)
+    synthetic = resampled[n:].astype(np.float32)
+    n_new = len(synthetic)
+    new_signals = synthetic[:, : samples * leads].reshape(n_new, samples, leads)
+    new_rhythm = synthetic[:, samples * leads :]
+    new_files = tuple(f"<synthetic {i}>" for i in range(n_new))
+    balanced = replace(
+        dataset,
+        signals=np.concatenate([dataset.signals, new_signals]),
+        labels=labels.astype(np.int64),
+        groups=np.concatenate([dataset.groups, -1 - np.arange(n_new)]),
+        rhythm=None if dataset.rhythm is None else np.concatenate([dataset.rhythm, new_rhythm]),
+        files=None if dataset.files is None else dataset.files + new_files,
+        info={**dataset.info, "n_original": n, "oversampled_with": method_used},
+    )
+    report = {
+        "method_used": method_used,
+        "before": dataset.class_counts(),
+        "after": balanced.class_counts(),
+        "message": message,
+    }
+    return balanced, report
