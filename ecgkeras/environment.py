@@ -29,7 +29,10 @@ def describe_environment() -> str:
             lines.append(f"{package} {importlib.metadata.version(package)}")
         except importlib.metadata.PackageNotFoundError:
             continue
-    lines.append(f"mode: {config.mode()} (set ECGKERAS_QUICK=1 for the quick mode)")
+    if config.is_quick():
+        lines.append("mode: quick (ECGKERAS_QUICK=1): small data, few epochs")
+    else:
+        lines.append("mode: full (set ECGKERAS_QUICK=1 for a quick run)")
     gpus = gpu_names()
     if gpus:
         lines.append(f"GPU: {', '.join(gpus)}")

@@ -27,6 +27,13 @@ def _number(answer) -> float:
     return float(answer)
 
 
+def _indices(answer) -> np.ndarray:
+    """The student's index array; ``...`` means not answered yet."""
+    if answer is Ellipsis or answer is None:
+        raise _Unanswered
+    return np.asarray(answer)
+
+
 def _unanswered_is_not_an_error(check):
     """Let a check print a hint instead of failing when the placeholder ``...`` is still there."""
 
@@ -118,9 +125,10 @@ def check_peak_frequency(answer_hz: float, signal, fs: float = 100.0) -> bool:
 # Chapter 3 ---------------------------------------------------------------------------------
 
 
+@_unanswered_is_not_an_error
 def check_group_split(train_index, test_index, groups, labels) -> bool:
     """Exercise 3.1: a leak-free split keeps every group on one side and every class on both."""
-    train_index, test_index = np.asarray(train_index), np.asarray(test_index)
+    train_index, test_index = _indices(train_index), _indices(test_index)
     groups, labels = np.asarray(groups), np.asarray(labels)
     both = np.intersect1d(train_index, test_index)
     if both.size:

@@ -87,3 +87,5 @@ def test_placeholder_answer_gets_a_hint_not_an_error(capsys):
     assert "placeholder" in capsys.readouterr().out
     assert not exercises.check_leaked_fraction(..., [0, 1], [0], [1])
     assert "placeholder" in capsys.readouterr().out
+    assert not exercises.check_group_split(..., ..., [0, 1], [0, 1])
+    assert "placeholder" in capsys.readouterr().out

@@ -409,3 +409,12 @@ def test_find_mendeley_order(good_zip, tmp_path, monkeypatch):
     monkeypatch.setenv("ECGKERAS_MENDELEY_DIR", str(tmp_path / "nowhere"))
     with pytest.raises(FileNotFoundError, match="ECGKERAS_MENDELEY_DIR=.*nowhere"):
         find_mendeley()
+
+
+def test_release_copies_match_the_published_release():
+    from ecgkeras.data.mendeley import release_copies
+
+    labels, copies = release_copies()
+    assert len(labels) == 481 and copies.sum() == 927
+    assert np.bincount(labels, weights=copies).tolist() == [284, 233, 238, 172]
+    assert np.bincount(labels).tolist() == [142, 223, 30, 86]

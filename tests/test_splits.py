@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 
 from ecgkeras.data.dataset import ECGDataset
-from ecgkeras.data.splits import group_kfold, leaked_fraction, naive_split, oversample, split_train_val_test
+from ecgkeras.data.splits import (
+    group_kfold,
+    leaked_fraction,
+    naive_split,
+    oversample,
+    protocol_splits,
+    split_train_val_test,
+)
 
 
 def grouped_labels(groups_per_class=(40, 30, 20, 12), copies=(1, 4), seed=0):
@@ -233,3 +240,56 @@ def test_oversample_bad_input():
         oversample(data.subset(np.r_[np.arange(42), [42]]))
     with pytest.raises(ValueError, match="single class"):
         oversample(data.subset(np.arange(30)))
+
+
+def _duplicated_dataset(seed=0):
+    """40 distinct ECGs in 4 unequal classes, ECG i copied 1 + i % 4 times (like the release)."""
+    rng = np.random.default_rng(seed)
+    distinct = ECGDataset(
+        signals=rng.normal(size=(40, 25, 12)),
+        labels=np.repeat([0, 1, 2, 3], [16, 12, 6, 6]),
+        groups=np.arange(40),
+        rhythm=rng.normal(size=(40, 100)),
+    )
+    return distinct.repeat(1 + np.arange(40) % 4)
+
+
+def test_repeat_keeps_copies_in_one_group():
+    data = _duplicated_dataset()
+    assert len(data) == sum(1 + i % 4 for i in range(40))
+    for group in np.unique(data.groups):
+        members = data.signals[data.groups == group]
+        assert (members == members[0]).all()
+    with pytest.raises(ValueError, match="copies must hold one count"):
+        data.repeat([1, 2])
+
+
+def test_leak_free_protocol_leaks_nothing_and_balances_training_only():
+    data = _duplicated_dataset()
+    splits, report = protocol_splits(data, protocol="leak-free", seed=1)
+    assert report["leaked"] == 0.0
+    assert report["balance"]["method_used"] == "adasyn"  # on distinct ECGs ADASYN has neighbours
+    assert sum(report["sizes"].values()) - (splits["train"].groups < 0).sum() == 40  # one file per ECG
+    # oversampling touched the training split only: val and test hold real ECGs, unchanged
+    for name in ("val", "test"):
+        assert (splits[name].groups >= 0).all()
+        for signal, group in zip(splits[name].signals, splits[name].groups):
+            assert (data.signals[data.groups == group][0] == signal).all()
+    assert (splits["train"].groups < 0).any()
+    counts = np.bincount(splits["train"].labels)
+    assert counts.max() - counts.min() <= 0.2 * counts.max()
+    synthetic = splits["train"].signals[splits["train"].groups < 0]
+    test_signals = splits["test"].signals
+    # no synthetic sample equals a test ECG
+    assert not any(np.allclose(s, t) for s in synthetic for t in test_signals)
+
+
+def test_naive_protocol_leaks_copies():
+    splits, report = protocol_splits(_duplicated_dataset(), protocol="naive", seed=1)
+    assert report["leaked"] > 0.3
+    assert report["balance"]["method_used"] in ("adasyn", "smote")
+
+
+def test_protocol_splits_rejects_unknown_protocol():
+    with pytest.raises(ValueError, match="protocol must be one of"):
+        protocol_splits(_duplicated_dataset(), protocol="random")

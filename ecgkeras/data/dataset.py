@@ -129,6 +129,17 @@ class ECGDataset:
             files=None if self.files is None else tuple(self.files[i] for i in index),
         )
 
+    def repeat(self, copies) -> "ECGDataset":
+        """Sample i repeated ``copies[i]`` times, all copies sharing its group (chapter 3).
+
+        Builds a data set with the duplicate structure of the real release from distinct ECGs
+        (see ``ecgkeras.data.mendeley.release_copies``).
+        """
+        copies = np.asarray(copies)
+        if copies.shape != (len(self),) or (copies < 1).any():
+            raise ValueError(f"copies must hold one count >= 1 per sample ({len(self)}), got shape {copies.shape}")
+        return self.subset(np.repeat(np.arange(len(self)), copies))
+
     def select_leads(self, leads) -> "ECGDataset":
         """Keep only the named leads, e.g. ``("II",)`` for the study's single-signal case."""
         if isinstance(leads, str):

@@ -313,17 +313,45 @@ def rebuild_release(distinct_dir, out_dir, *, link: str = "hardlink") -> Path:
         source = distinct_dir / row["class"] / row["file"]
         if not source.is_file():
             raise FileNotFoundError(f"{source} is listed in {manifest} but missing")
-        for name in row["source_names"].split(";"):
-            number = re.search(r"\((\d+)\)", name)
-            if number is None:
-                raise ValueError(f"{manifest}: source name {name!r} of {row['file']} has no (number)")
-            if " - Copy" in name or int(number.group(1)) > RELEASE_COUNTS[label]:
-                continue
+        for name in _release_names(row, label, manifest):
             target = out_dir / row["class"] / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.unlink(missing_ok=True)
             _place(source, target, link)
     return out_dir
+
+
+def _release_names(row: dict, label: int, manifest) -> list[str]:
+    """The file names under which one distinct image appears in the 927-file release."""
+    names = []
+    for name in row["source_names"].split(";"):
+        number = re.search(r"\((\d+)\)", name)
+        if number is None:
+            raise ValueError(f"{manifest}: source name {name!r} of {row['file']} has no (number)")
+        if " - Copy" not in name and int(number.group(1)) <= RELEASE_COUNTS[label]:
+            names.append(name)
+    return names
+
+
+def release_copies() -> tuple[np.ndarray, np.ndarray]:
+    """How many files of the published release show each distinct ECG, from the packaged manifest.
+
+    Chapter 3. Needs no images: the manifest that ships with ``ecgkeras`` lists, per distinct
+    image, every name it was published under, so the release's duplicate structure (and what a
+    random split of it leaks) can be shown anywhere.
+
+    Returns:
+        ``(labels, copies)``: int64 (481,) class of each distinct ECG that is in the release, and
+        int64 (481,) its number of files there (1 or more; they sum to 927).
+    """
+    labels, copies = [], []
+    for row in _packaged_manifest():
+        label = class_from_folder(row["class"])
+        count = len(_release_names(row, label, "mendeley_manifest.tsv"))
+        if count:
+            labels.append(label)
+            copies.append(count)
+    return np.array(labels, dtype=np.int64), np.array(copies, dtype=np.int64)
 
 
 def _place(source: Path, target: Path, link: str) -> None:

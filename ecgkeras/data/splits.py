@@ -232,3 +232,60 @@ def oversample(dataset: ECGDataset, *, method: str = "adasyn", seed: int = 0) ->
         "message": message,
     }
     return balanced, report
+
+
+#: The book's two evaluation protocols (chapter 3).
+PROTOCOLS = ("leak-free", "naive")
+
+
+def protocol_splits(
+    dataset: ECGDataset,
+    *,
+    protocol: str = "leak-free",
+    val: float = 0.15,
+    test: float = 0.15,
+    balance: str | None = "adasyn",
+    seed: int = 0,
+) -> tuple[dict[str, ECGDataset], dict]:
+    """Training, validation and test sets under one of the book's two protocols (chapter 3).
+
+    - ``"leak-free"`` (the book's): keep one file per group (the distinct ECGs), split them
+      stratified by class; then balance the training split alone.
+    - ``"naive"`` (the common one): balance the whole data set first, then split the samples at
+      random, so copies of one ECG, and synthetic samples made from test ECGs, reach training.
+
+    Args:
+        dataset: all samples, with their groups.
+        protocol: one of ``PROTOCOLS``.
+        val, test: fractions of the files ("naive") or of the distinct ECGs ("leak-free").
+        balance: "adasyn", "smote" or None (no oversampling).
+        seed: one seed for the split and the oversampling.
+
+    Returns:
+        ``(splits, report)``: ``{"train", "val", "test"}`` datasets, and ``{"protocol",
+        "balance" (the ``oversample`` report or None), "leaked" (share of real test samples whose
+        ECG is also in training), "sizes"}``.
+    """
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
+    balance_report = None
+    if protocol == "naive":
+        if balance is not None:
+            dataset, balance_report = oversample(dataset, method=balance, seed=seed)
+        index = naive_split(dataset.labels, val=val, test=test, seed=seed)
+    else:
+        _, first = np.unique(dataset.groups, return_index=True)
+        dataset = dataset.subset(np.sort(first))
+        index = split_train_val_test(dataset.labels, dataset.groups, val=val, test=test, seed=seed)
+    splits = {name: dataset.subset(idx) for name, idx in index.items()}
+    if protocol == "leak-free" and balance is not None:
+        splits["train"], balance_report = oversample(splits["train"], method=balance, seed=seed)
+    real_test = splits["test"].groups >= 0
+    leaked = np.isin(splits["test"].groups[real_test], splits["train"].groups).mean()
+    report = {
+        "protocol": protocol,
+        "balance": balance_report,
+        "leaked": float(leaked),
+        "sizes": {name: len(part) for name, part in splits.items()},
+    }
+    return splits, report
