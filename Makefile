@@ -24,7 +24,6 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.book-installed
 
 book: $(VENV)/.book-installed
-	$(BIN)/python -m ipykernel install --user --name python3 >/dev/null
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "Book: $(CURDIR)/_build/html/index.html"
 
@@ -34,7 +33,7 @@ unit: $(VENV)/.test-installed
 	$(BIN)/python -m pytest -q tests
 
 notebooks-test: $(VENV)/.test-installed
-	ECGKERAS_QUICK=1 $(BIN)/python -m pytest -q --nbval-lax -p no:randomly notebooks
+	ECGKERAS_QUICK=1 $(BIN)/python -m pytest -q --nbval-lax notebooks
 
 # Build the book from the committed outputs (no execution), warnings as errors.
 book-test: $(VENV)/.test-installed

@@ -63,9 +63,12 @@ def check_vertical_average(student_function) -> bool:
     image[39, 4] = 0  # bottom row
     expected = np.array([-10.0, -25.0, -6.0, np.nan, -39.0, np.nan])
     try:
-        answer = np.asarray(student_function(image), dtype=float)
+        answer = student_function(image)
     except Exception as error:  # the student's code may fail in any way: report it
         return _verdict(f"your function raised {type(error).__name__}: {error}")
+    if answer is None:
+        return _verdict("your function returns None: replace the `...` placeholder and return the array")
+    answer = np.asarray(answer, dtype=float)
     if answer.shape != expected.shape:
         return _verdict(f"expected one value per pixel column, shape {expected.shape}, got {answer.shape}")
     if not np.isnan(answer[3]):
