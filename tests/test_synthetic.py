@@ -28,7 +28,7 @@ def beats(signal: np.ndarray, fs: float = FS) -> np.ndarray:
 
 
 def st_level(signal: np.ndarray) -> np.ndarray:
-    """Per lead (12,), mV: median over beats of the level 80 ms after the QRS, minus the baseline."""
+    """Per lead (12,), mV: median over beats of the level 80 ms after the QRS, above baseline."""
     level = signal - np.median(signal, axis=1, keepdims=True)
     return np.median(level[:, beats(signal) + 8], axis=1)
 
