@@ -3,7 +3,10 @@
 The package mirrors the book's pipeline, module by module (see the book's introduction):
 
 - ``ecgkeras.data``: synthetic ECGs, report images, digitizing, the real Mendeley images, splits
-- ``ecgkeras.views``: the three domains (time, time-frequency, frequency)
+  (chapters 1 and 3)
+- ``ecgkeras.views``: the three domains, time, time-frequency and frequency (chapter 2)
+- ``ecgkeras.models``, ``ecgkeras.train``, ``ecgkeras.evaluate``: the Keras models (part II)
+- ``ecgkeras.plot``, ``ecgkeras.exercises``: the book's figures and exercise self-checks
 
 For teaching, not for clinical use.
 """
