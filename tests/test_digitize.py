@@ -10,13 +10,16 @@ from PIL import Image, ImageDraw
 
 from ecgkeras.data.dataset import CLASS_NAMES, LEAD_NAMES, report_segments, sample_image_paths
 from ecgkeras.data.digitize import (
+    LABEL_GAP,
     DigitizedReport,
     DigitizeResult,
     benchmark_digitize,
     digitize_paths,
     digitize_report,
     heart_rate,
+    track_trace,
     vertical_average,
+    vertical_runs,
 )
 
 #: Real images whose heart rate is above 200 bpm: narrow-complex tachycardias, checked by eye
@@ -157,6 +160,20 @@ def test_resolution_independence(mendeley_sample_dir):
         assert half.px_per_mm == pytest.approx(full.px_per_mm / 2, rel=0.01)
 
 
+def test_track_trace_prefers_the_trace_to_a_touching_label():
+    """In the label zone a letter that touches the trace must not lead the tracker away."""
+    mask = np.zeros((100, 80), dtype=bool)
+    mask[49:52, :] = True  # the trace, 3 px thick, on the baseline (row 50)
+    mask[36:45, :13] = True  # a letter's stroke above it, merging with the trace in column 13
+    mask[36:52, 13] = True
+    runs = vertical_runs(mask)
+    label_rows = (10.0, 50 - LABEL_GAP * 3)
+    tops, bottoms = track_trace(runs, 0, 80, 50.0, 100.0, 100.0, label_rows)
+    assert tops[:13].tolist() == [49] * 13 and bottoms[:13].tolist() == [51] * 13
+    tops, _ = track_trace(runs, 0, 80, 50.0, 100.0, 100.0)  # no label: the larger overlap wins
+    assert tops[:13].tolist() == [36] * 13
+
+
 # --- round trip on rendered reports --------------------------------------------------------------
 
 
@@ -166,8 +183,10 @@ def test_round_trip_on_rendered_reports(width, height):
 
     The pen is about 2 samples wide and smooths the sample-to-sample noise of the simulated
     signals, so small noisy leads cannot reach 0.95 at these sizes (measured over 8 seeds:
-    median lead correlation 0.971 at 1106 x 786 and 0.984 at 2213 x 1572; 87 % and 95 % of
-    leads >= 0.95; worst 0.80 and 0.86; at twice the full size the worst lead rises to 0.96).
+    median lead correlation 0.969 at 1106 x 786 and 0.984 at 2213 x 1572; 87 % and 96 % of
+    leads >= 0.95; worst 0.86 and 0.86; at twice the full size the worst lead was 0.96 before
+    the label-zone preference in ``track_trace``). Over these 3 seeds: worst lead 0.93 and
+    0.86, 96 % of leads >= 0.95 at both sizes, worst per-image median 0.965 and 0.976.
     """
     render = pytest.importorskip("ecgkeras.data.render", reason="ecgkeras.data.render not written yet")
     synthetic = pytest.importorskip("ecgkeras.data.synthetic", reason="ecgkeras.data.synthetic not written yet")
@@ -181,15 +200,15 @@ def test_round_trip_on_rendered_reports(width, height):
             leads, rhythm = report_segments(signal)
             lead_corr = np.array([corr(leads[i], report.leads[i]) for i in range(12)])
             name = f"seed {seed}, {CLASS_NAMES[label]}"
-            assert np.median(lead_corr) >= 0.93, f"{name}: {np.round(lead_corr, 3)}"
-            assert lead_corr.min() >= 0.75, f"{name}: worst lead {LEAD_NAMES[lead_corr.argmin()]}"
+            assert np.median(lead_corr) >= 0.95, f"{name}: {np.round(lead_corr, 3)}"
+            assert lead_corr.min() >= 0.84, f"{name}: worst lead {LEAD_NAMES[lead_corr.argmin()]}"
             assert report.coverage.min() >= 0.95, name
             assert report.px_per_mm == pytest.approx(render.GRID_MM_Y * height, rel=0.01)
             correlations.extend(lead_corr)
             rhythm_correlations.append(corr(rhythm, report.rhythm))
     correlations = np.array(correlations)
     assert np.median(correlations) >= 0.96
-    assert (correlations >= 0.95).mean() >= 0.8
+    assert (correlations >= 0.95).mean() >= 0.94
     assert min(rhythm_correlations) >= 0.93
 
 

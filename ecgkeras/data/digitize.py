@@ -51,6 +51,9 @@ SEPARATOR_FRACTION = 0.35
 LABEL_SECONDS = 0.35
 #: ... and reach at most this high above the baseline (mm).
 LABEL_MM = 4.0
+#: A run of the label zone whose bottom is more than this many trace thicknesses above the
+#: baseline holds only a letter, unless the trace itself rises there.
+LABEL_GAP = 1.5
 #: A trace farther than this many row spacings from its baseline for longer than this (s) has
 #: been lost to another row's trace (QRS complexes reach that far only briefly).
 LOST_FRACTION = 0.75
@@ -383,7 +386,15 @@ def _autocorrelation(profile: np.ndarray) -> np.ndarray:
     return correlation / (correlation[0] or 1.0)
 
 
-def track_trace(runs, x_start: int, x_stop: int, baseline: float, row_spacing: float, px_per_second: float):
+def track_trace(
+    runs,
+    x_start: int,
+    x_stop: int,
+    baseline: float,
+    row_spacing: float,
+    px_per_second: float,
+    label_rows: tuple[float, float] = (np.inf, -np.inf),
+):
     """Follow one lead's trace through its box, column by column.
 
     The trace is continuous, so its run of pixels in one column overlaps (or touches) its run
@@ -395,7 +406,9 @@ def track_trace(runs, x_start: int, x_stop: int, baseline: float, row_spacing: f
     that for longer than ``LOST_SECONDS`` is another row's: tracking restarts at the run on the
     baseline and traces those columns again, backwards, from there. Tracking starts after the
     label zone (``LABEL_SECONDS``) on the baseline, runs to the box end, then goes back from
-    there to the box start.
+    there to the box start. In the label zone, where the label's letters can touch the trace,
+    runs that lie wholly within ``label_rows`` (where only a letter can be unless the trace
+    rises into the label) come after the others.
 
     Args:
         runs: ``vertical_runs`` of the trace mask.
@@ -403,6 +416,7 @@ def track_trace(runs, x_start: int, x_stop: int, baseline: float, row_spacing: f
         baseline: the row's baseline, px.
         row_spacing: distance between rows, px.
         px_per_second: horizontal scale.
+        label_rows: ``(top, bottom)`` rows (px) of the label's letters; the default: no label.
 
     Returns:
         ``(tops, bottoms)``: float64 (x_stop - x_start,) each, the rows (px) where the chosen
@@ -413,14 +427,16 @@ def track_trace(runs, x_start: int, x_stop: int, baseline: float, row_spacing: f
     from_baseline = np.abs((tops + bottoms) / 2 - baseline)
     in_band = (from_baseline <= row_spacing / 2).tolist()
     near = (from_baseline <= LOST_FRACTION * row_spacing).tolist()
+    letter = ((tops >= label_rows[0]) & (bottoms <= label_rows[1])).tolist()
     tops, bottoms = tops.tolist(), bottoms.tolist()
     lost_px = LOST_SECONDS * px_per_second
+    label_px = int(round(LABEL_SECONDS * px_per_second))
 
     def follow(i: int, top: float, bottom: float):
-        best, most = None, (False, 0)
+        best, most = None, (False, False, 0)
         for k in range(first[i], first[i + 1]):
             overlap = min(bottoms[k], bottom) - max(tops[k], top) + 2
-            score = (near[k], overlap)
+            score = (near[k], not (letter[k] and i < label_px), overlap)
             if overlap > 0 and score > most:
                 best, most = k, score
         if best is not None:
@@ -618,9 +634,10 @@ def read_box(
     name, baseline, start, width = box
     first, stop = int(np.floor(start)), min(len(darkness[0]), int(np.ceil(start + width)))
     label_px = int(round(LABEL_SECONDS * page.px_per_second))
-    tops, bottoms = track_trace(runs, first, stop, baseline, page.row_spacing, page.px_per_second)
-    centres = run_centres(darkness, core, first, tops, bottoms)
     label_top = baseline - LABEL_MM * page.px_per_mm
+    label_rows = (label_top, baseline - LABEL_GAP * page.thickness)
+    tops, bottoms = track_trace(runs, first, stop, baseline, page.row_spacing, page.px_per_second, label_rows)
+    centres = run_centres(darkness, core, first, tops, bottoms)
     rows = trace_rows(tops, bottoms, centres, page.thickness, label_px, label_top)
     coverage = float(np.mean(~np.isnan(rows)))
     if coverage < MIN_COVERAGE:
