@@ -51,10 +51,12 @@ def _unanswered_is_not_an_error(check):
 
 
 def check_vertical_average(student_function) -> bool:
-    """Exercise 1.1: compare your Algorithm 1 with ``ecgkeras.data.digitize.vertical_average``.
+    """Exercise 1.1: your Algorithm 1 on a small image whose answer is known.
 
     Your function takes a uint8 RGB image (H, W, 3) and returns float (W,): per pixel column the
     mean row index of the dark pixels, negated so that up is positive, NaN where a column has none.
+    (``ecgkeras.data.digitize.vertical_average`` measures from the bottom row instead,
+    H - 1 - mean row: the same signal shifted by a constant.)
     """
     image = np.full((40, 6, 3), 255, dtype=np.uint8)
     image[10, 0] = 0  # one dark pixel in row 10
@@ -154,14 +156,14 @@ def check_group_split(train_index, test_index, groups, labels) -> bool:
 @_unanswered_is_not_an_error
 def check_leaked_fraction(answer: float, groups, train_index, test_index) -> bool:
     """Exercise 3.2: the share of test samples whose group (ECG) also appears in training."""
-    groups = np.asarray(groups)
-    seen = np.isin(groups[np.asarray(test_index)], groups[np.asarray(train_index)])
-    truth = float(seen.mean())
+    from ecgkeras.data.splits import leaked_fraction
+
+    truth = leaked_fraction(groups, train_index, test_index)
     answer = _number(answer)
     if abs(answer - truth) < 1e-9:
         return _verdict(None, f"Correct: {truth:.3f}.")
     if abs(answer - 100 * truth) < 1e-6:
         return _verdict("that is a percentage; give a fraction between 0 and 1")
-    if abs(answer - seen.sum()) < 1e-9:
+    if abs(answer - truth * len(test_index)) < 1e-6:
         return _verdict("that is a count of samples; divide by the number of test samples")
     return _verdict(f"expected the fraction of test samples with an ECG seen in training; got {answer:.3f}")
