@@ -14,6 +14,7 @@ import tracemalloc
 import numpy as np
 import pywt
 
+from ecgkeras.data.dataset import FS
 from ecgkeras.views import (
     _area_weights,
     _scalogram_images,
@@ -22,7 +23,6 @@ from ecgkeras.views import (
     to_spectrum,
 )
 
-FS = 100.0
 #: Largest difference allowed between the batched and the naive scalogram (values in [0, 1]).
 ATOL = 1e-4
 

@@ -25,6 +25,9 @@ FS = 100.0
 LEAD_SECONDS = 2.5
 RHYTHM_SECONDS = 10.0
 
+#: File suffixes read as report images (lower case), by the digitizer and the Mendeley loader.
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+
 #: Lead names per row of the report (rows top to bottom, columns left to right).
 REPORT_LAYOUT = (
     ("I", "aVR", "V1", "V4"),

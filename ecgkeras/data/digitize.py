@@ -30,6 +30,7 @@ from scipy import ndimage
 from scipy.signal import find_peaks
 
 from ecgkeras.data.dataset import (
+    IMAGE_SUFFIXES,
     LEAD_NAMES,
     LEAD_SECONDS,
     REPORT_LAYOUT,
@@ -60,8 +61,6 @@ LOST_FRACTION = 0.75
 LOST_SECONDS = 0.1
 #: ``digitize_report`` refuses an image when a box holds trace pixels in fewer of its columns.
 MIN_COVERAGE = 0.5
-#: Files that ``digitize_paths`` reads from a folder.
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
 
 @dataclass

@@ -41,6 +41,7 @@ from ecgkeras import config
 from ecgkeras.data.dataset import (
     CLASS_NAMES,
     FS,
+    IMAGE_SUFFIXES,
     LEAD_SECONDS,
     RHYTHM_SECONDS,
     ECGDataset,
@@ -58,8 +59,6 @@ MENDELEY_URL = "https://data.mendeley.com/public-api/zip/gwbz3fsgp8/download/2"
 MENDELEY_SHA256: str | None = None
 #: Files per class in the original release (label order of ``CLASS_NAMES``).
 RELEASE_COUNTS = (284, 233, 239, 172)
-#: Files read as images; anything else in a class folder is skipped and reported.
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 #: The fingerprint grid (columns, rows), the pixel size of one cell after resizing, and the
 #: grey level (0-255) below which a pixel counts as ink.
 FINGERPRINT_GRID = (80, 60)
