@@ -4,11 +4,13 @@
     ecgkeras duplicates PATH                      files, distinct images, duplicates (chapter 3)
     ecgkeras bench views                          scalograms per second vs a naive pywt loop
     ecgkeras bench digitize [PATH...]             report images digitized per second
+    ecgkeras reproduce --data synthetic --out DIR every model, fold and seed (chapters 4-8, 12)
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -51,6 +53,18 @@ def _bench(args) -> int:
     return 0
 
 
+def _reproduce(args) -> int:
+    if args.quick:
+        os.environ["ECGKERAS_QUICK"] = "1"
+    from ecgkeras.experiment import reproduce, summary_markdown
+
+    results = reproduce(args.data, protocol=args.protocol, folds=args.folds, seeds=args.seeds,
+                        leads=args.leads, models=args.models, out=args.out, n_synthetic=args.n)
+    print(summary_markdown(results))
+    print(f"tidy results: {Path(args.out) / 'results.csv'}; figure: {Path(args.out) / 'summary.png'}")
+    return 0
+
+
 def _sample_images() -> str:
     """Render a few synthetic reports to a temporary folder when no images are given."""
     import tempfile
@@ -83,12 +97,30 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("paths", nargs="*", help="images for `bench digitize`")
     bench.add_argument("--n", type=int, default=500, help="signals for `bench views`")
     bench.set_defaults(run=_bench)
+
+    reproduce = commands.add_parser("reproduce", help="train and test every model on every fold and seed")
+    reproduce.add_argument("--data", default="synthetic",
+                           help="'synthetic' or 'mendeley:PATH' (folder of report images)")
+    reproduce.add_argument("--protocol", choices=("leak-free", "naive"), default="leak-free")
+    reproduce.add_argument("--folds", type=int, default=5, help="k of k-fold cross-validation")
+    reproduce.add_argument("--seeds", type=int, default=1, help="repetitions with seeds 0..N-1")
+    reproduce.add_argument("--leads", default="all", help="'all' (12 leads) or one lead, e.g. II")
+    reproduce.add_argument("--models", nargs="+", metavar="MODEL",
+                           help="a subset, e.g. '1D-CNN' 'Hybrid 1' (default: all seven)")
+    reproduce.add_argument("--n", type=int, help="synthetic ECGs (default 160 quick, 1200 full)")
+    reproduce.add_argument("--quick", action="store_true", help="quick mode: small data, 3 epochs")
+    reproduce.add_argument("--out", required=True, help="output folder (a rerun resumes)")
+    reproduce.set_defaults(run=_reproduce)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.run(args)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except (ValueError, FileNotFoundError) as err:
+        parser.exit(2, f"ecgkeras {args.command}: error: {err}\n")
 
 
 if __name__ == "__main__":

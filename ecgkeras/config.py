@@ -14,6 +14,16 @@ from pathlib import Path
 
 DEFAULT_SEED = 0
 
+#: The book's repository (the same URL as ``repository.url`` in ``_config.yml``; a test checks).
+REPOSITORY = "https://github.com/ecgkeras/ecgkeras"
+BRANCH = "main"
+
+
+def repository_root() -> Path | None:
+    """The root of the book's repository when ``ecgkeras`` runs from a clone of it, else None."""
+    root = Path(__file__).resolve().parents[1]
+    return root if (root / "_toc.yml").is_file() else None
+
 
 def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}

@@ -1,0 +1,451 @@
+"""The whole study in one function: every model, on the same folds, under one protocol.
+
+Chapters 4-8 train single models with :func:`train_and_evaluate`; ``ecgkeras reproduce`` (and
+chapter 12) calls :func:`reproduce`, which runs every model on every fold and seed and writes:
+
+- ``runs/<model>_fold<f>_seed<s>.json``: metrics, training history, time, sizes (one per run);
+- ``predictions/<model>_fold<f>_seed<s>.npz``: the test fold's labels, probabilities, ECG ids
+  (groups, files) and each branch's deep features (``features_<view>``);
+- ``results.csv``: tidy, one row per data, protocol, leads, model, fold, seed, metric;
+- ``summary.md`` and ``summary.png``: mean and spread per model, with the majority baseline.
+
+A run's files are written to a temporary name and renamed when complete, so an interrupted
+``reproduce`` never leaves a half-written file that a rerun would trust; a rerun skips the runs
+already finished. The two protocols (chapter 3):
+
+- ``"leak-free"`` (the book's): one file per ECG, k folds that keep each ECG in one fold
+  (stratified by class), a validation split taken from the training folds, and oversampling of
+  the training split alone.
+- ``"naive"`` (the common one): all files (for the real images, the 927-file release with its
+  copies), oversampled first, then k random folds of files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ecgkeras import config
+from ecgkeras.data.dataset import ECGDataset
+from ecgkeras.data.splits import PROTOCOLS, group_kfold, oversample
+
+#: Metrics written per run (floats in 0..1), in the order of the summary table.
+METRICS = ("accuracy", "macro_f1", "macro_precision", "macro_recall")
+
+#: Synthetic ECGs per data set when ``data="synthetic"``: quick mode, full mode.
+SYNTHETIC_SIZE = {"quick": 160, "full": 1200}
+
+#: Share of the training folds held out for validation (early stopping, learning-rate schedule).
+VALIDATION_FRACTION = 0.15
+
+
+@dataclass
+class RunResult:
+    """One trained and tested model.
+
+    Attributes:
+        model: the trained keras.Model.
+        history: "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate" -> one float per epoch.
+        probabilities: float32 (n_test, n_classes), the test split's predicted class probabilities.
+        metrics: ``ecgkeras.evaluate.evaluate_predictions`` of the test split.
+        seconds: wall time of training (s).
+    """
+
+    model: object
+    history: dict
+    probabilities: np.ndarray
+    metrics: dict
+    seconds: float
+
+    @property
+    def seconds_per_epoch(self) -> float:
+        return self.seconds / max(1, len(self.history.get("loss", [])))
+
+
+def load_data(data: str = "synthetic", *, protocol: str = "leak-free", n: int | None = None,
+              seed: int = 0) -> ECGDataset:
+    """The data set named by ``data``, as ``reproduce --data`` reads it.
+
+    Args:
+        data: ``"synthetic"`` (``ecgkeras.data.synthetic.make_dataset``) or ``"mendeley:PATH"``,
+            a folder of Mendeley report images (class folders). Under the naive protocol a folder of
+            distinct images with a ``manifest.tsv`` (``../shared/data/mendeley-distinct``) is first
+            rebuilt into the 927-file release with its copies (symbolic links in the cache folder).
+        protocol: one of ``PROTOCOLS``.
+        n: synthetic ECGs (default ``SYNTHETIC_SIZE`` of the current mode).
+        seed: seed of the synthetic data.
+
+    Returns:
+        An ``ECGDataset``: signals float32 (n, 250, 12) in mV, labels, groups (copies share one).
+    """
+    _check_choice("protocol", protocol, PROTOCOLS)
+    if data == "synthetic":
+        from ecgkeras.data.synthetic import make_dataset
+
+        return make_dataset(n or SYNTHETIC_SIZE[config.mode()], seed=seed)
+    if not isinstance(data, str) or not data.startswith("mendeley:"):
+        raise ValueError(f"data must be 'synthetic' or 'mendeley:PATH' (a folder of report images), got {data!r}")
+    from ecgkeras.data.mendeley import load_mendeley, rebuild_release
+
+    root = Path(data.removeprefix("mendeley:")).expanduser()
+    if not root.is_dir():
+        raise FileNotFoundError(f"data={data!r}: no folder {root}; give the folder that holds the "
+                                "class folders of the Mendeley images (see chapter 1 for the download)")
+    if protocol == "naive" and (root / "manifest.tsv").is_file():
+        root = rebuild_release(root, config.cache_dir() / "release", link="symlink")
+    dataset = load_mendeley(root, progress=False)
+    if len(dataset) == 0:
+        raise ValueError(f"data={data!r}: no image could be read")
+    return dataset
+
+
+def cv_folds(dataset: ECGDataset, *, protocol: str = "leak-free", folds: int = 5,
+             seed: int = 0) -> list[tuple[dict[str, ECGDataset], dict]]:
+    """Training, validation and test sets of each fold of k-fold cross-validation.
+
+    Args:
+        dataset: all samples with their groups (``ECGDataset.groups``: copies share one).
+        protocol: ``"leak-free"`` or ``"naive"`` (see the module docstring).
+        folds: k >= 2; every ECG ("leak-free") or file ("naive") is tested once.
+        seed: seed of the folds, the validation split and the oversampling.
+
+    Returns:
+        One ``(splits, report)`` per fold: ``splits`` = ``{"train", "val", "test"}`` datasets
+        (train oversampled), ``report`` = ``{"fold", "oversampling" (the ``oversample`` report),
+        "leaked" (share of real test samples whose ECG is in training), "sizes"}``.
+    """
+    from sklearn.model_selection import StratifiedKFold, train_test_split
+
+    _check_choice("protocol", protocol, PROTOCOLS)
+    if not isinstance(folds, int) or folds < 2:
+        raise ValueError(f"folds must be an integer >= 2, got {folds!r}")
+    if len(dataset) == 0:
+        raise ValueError("dataset is empty; there is nothing to split")
+    if protocol == "naive":
+        dataset, balance = oversample(dataset, seed=seed)
+        splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+        pairs = list(splitter.split(np.zeros(len(dataset)), dataset.labels))
+    else:
+        _, first = np.unique(dataset.groups, return_index=True)
+        dataset = dataset.subset(np.sort(first))
+        pairs = group_kfold(dataset.labels, dataset.groups, k=folds, seed=seed)
+    result = []
+    for fold, (train_index, test_index) in enumerate(pairs):
+        fit_index, val_index = train_test_split(train_index, test_size=VALIDATION_FRACTION,
+                                                stratify=dataset.labels[train_index], random_state=seed)
+        splits = {"train": dataset.subset(np.sort(fit_index)), "val": dataset.subset(np.sort(val_index)),
+                  "test": dataset.subset(test_index)}
+        if protocol == "leak-free":
+            splits["train"], balance = oversample(splits["train"], seed=seed)
+        real_test = splits["test"].groups >= 0
+        leaked = float(np.isin(splits["test"].groups[real_test], splits["train"].groups).mean())
+        result.append((splits, {"fold": fold, "oversampling": balance, "leaked": leaked,
+                                "sizes": {name: len(part) for name, part in splits.items()}}))
+    return result
+
+
+def split_views(splits: dict[str, ECGDataset], views=None) -> dict[str, dict[str, np.ndarray]]:
+    """The model inputs of every split: ``{"train": {"time": ..., "scalogram": ..., ...}, ...}``.
+
+    Views are computed per sample (``ecgkeras.views.make_views``), after oversampling, so the
+    synthetic training samples get views of their own and nothing is fitted across samples.
+    """
+    from ecgkeras.views import VIEW_NAMES, make_views
+
+    return {name: make_views(part.signals, fs=part.fs, views=views or VIEW_NAMES)
+            for name, part in splits.items()}
+
+
+def input_shapes(views: dict[str, dict[str, np.ndarray]]) -> dict[str, tuple]:
+    """View name -> input shape without the batch axis, from the output of :func:`split_views`."""
+    return {view: array.shape[1:] for view, array in views["train"].items()}
+
+
+def train_and_evaluate(model_name: str, splits: dict[str, ECGDataset], views: dict, *,
+                       train_config=None, seed: int = 0) -> RunResult:
+    """Build one of the book's models, train it on "train", stop on "val", test it on "test".
+
+    Args:
+        model_name: a key of ``ecgkeras.models.MODEL_SPECS``, e.g. ``"Hybrid 1"``.
+        splits: ``{"train", "val", "test"}`` datasets (labels and class names are read here).
+        views: :func:`split_views` of ``splits``.
+        train_config: ``ecgkeras.train.TrainConfig`` (default: the current mode's).
+        seed: seeds the weights, shuffling and dropout.
+    """
+    from ecgkeras.evaluate import evaluate_predictions, predict_proba
+    from ecgkeras.models import MODEL_SPECS, build_model
+    from ecgkeras.train import TrainConfig, fit
+
+    _check_choice("model_name", model_name, tuple(MODEL_SPECS))
+    missing = [name for name in ("train", "val", "test") if name not in splits or name not in views]
+    if missing:
+        raise ValueError(f"splits and views need 'train', 'val' and 'test'; missing {missing}")
+    model_views = MODEL_SPECS[model_name][0]
+    inputs = {name: {view: views[name][view] for view in model_views} for name in ("train", "val", "test")}
+    class_names = splits["train"].class_names
+    model = build_model(model_name, input_shapes(views), n_classes=len(class_names), seed=seed)
+    start = time.perf_counter()
+    history = fit(model, inputs["train"], splits["train"].labels, inputs["val"], splits["val"].labels,
+                  config=train_config or TrainConfig.from_mode(), seed=seed)
+    seconds = time.perf_counter() - start
+    probabilities = predict_proba(model, inputs["test"])
+    metrics = evaluate_predictions(splits["test"].labels, probabilities, class_names)
+    history = {key: [float(v) for v in values] for key, values in history.history.items()}
+    return RunResult(model, history, probabilities, metrics, seconds)
+
+
+def run_name(model_name: str, fold: int, seed: int) -> str:
+    """File stem of one run, e.g. ``"hybrid_1_fold0_seed0"``."""
+    return f"{re.sub(r'[^0-9a-z]+', '_', model_name.lower()).strip('_')}_fold{fold}_seed{seed}"
+
+
+def reproduce(data: str = "synthetic", *, protocol: str = "leak-free", folds: int = 5, seeds: int = 1,
+              leads: str = "all", models=None, out, n_synthetic: int | None = None, train_config=None,
+              progress: bool = True):
+    """Train and test every model on every fold and seed; write tidy results to ``out``.
+
+    Args:
+        data: ``"synthetic"`` or ``"mendeley:PATH"`` (see :func:`load_data`).
+        protocol: ``"leak-free"`` or ``"naive"``.
+        folds: k of k-fold cross-validation (>= 2).
+        seeds: repetitions with seeds 0..seeds-1 (other folds, weights and oversampling).
+        leads: ``"all"`` (12 leads) or one lead name, e.g. ``"II"`` (the study's single signal).
+        models: names from ``MODEL_SPECS`` (default: all seven).
+        out: output folder (created). A rerun with the same settings resumes; other settings
+            in a used folder raise an error.
+        n_synthetic: synthetic ECGs (default ``SYNTHETIC_SIZE`` of the current mode).
+        train_config: ``TrainConfig`` (default: quick or full, from the mode).
+        progress: print one line per run.
+
+    Returns:
+        The tidy results as a pandas DataFrame (also in ``out/results.csv``).
+    """
+    from ecgkeras.models import MODEL_SPECS
+    from ecgkeras.train import TrainConfig
+
+    _check_choice("protocol", protocol, PROTOCOLS)
+    models = list(MODEL_SPECS) if models is None else list(models)
+    unknown = [name for name in models if name not in MODEL_SPECS]
+    if unknown or not models:
+        raise ValueError(f"models must name one or more of {list(MODEL_SPECS)}, got {unknown or models}")
+    if not isinstance(seeds, int) or seeds < 1:
+        raise ValueError(f"seeds must be an integer >= 1, got {seeds!r}")
+    if not isinstance(folds, int) or folds < 2:
+        raise ValueError(f"folds must be an integer >= 2, got {folds!r}")
+    train_config = train_config or TrainConfig.from_mode()
+    out = Path(out)
+    settings = {"data": data, "protocol": protocol, "folds": folds, "leads": leads,
+                "n_synthetic": n_synthetic or (SYNTHETIC_SIZE[config.mode()] if data == "synthetic" else None),
+                "train_config": vars(train_config) | {"verbose": None}}
+    _claim_folder(out, settings)
+    dataset = load_data(data, protocol=protocol, n=settings["n_synthetic"])
+    if leads != "all":
+        dataset = dataset.select_leads((leads,))
+    total, done = seeds * folds * len(models), 0
+    for seed in range(seeds):
+        for splits, report in cv_folds(dataset, protocol=protocol, folds=folds, seed=seed):
+            fold = report["fold"]
+            todo = [m for m in models if not (out / "runs" / f"{run_name(m, fold, seed)}.json").exists()]
+            done += len(models) - len(todo)
+            if not todo:
+                continue
+            views = split_views(splits)
+            for model_name in todo:
+                result = train_and_evaluate(model_name, splits, views, train_config=train_config,
+                                            seed=1000 * seed + fold)
+                _save_run(out, model_name, fold, seed, result, splits, views, report)
+                done += 1
+                if progress:
+                    print(f"[{done}/{total}] {model_name}, fold {fold}, seed {seed}: "
+                          f"accuracy {result.metrics['accuracy']:.3f}, macro F1 {result.metrics['macro_f1']:.3f} "
+                          f"({len(result.history['loss'])} epochs, {result.seconds:.0f} s)", flush=True)
+    results = read_results(out)
+    _atomic_write(out / "results.csv", results.to_csv(index=False))
+    _atomic_write(out / "summary.md", summary_markdown(results))
+    figure = plot_summary(results)
+    figure.savefig(out / "summary.png", dpi=120, bbox_inches="tight")
+    return results
+
+
+def read_results(folder):
+    """The tidy results of a ``reproduce`` folder, from its finished run files.
+
+    Returns:
+        pandas DataFrame with columns data, protocol, leads, model, fold, seed, metric, value;
+        metrics are ``METRICS`` plus "majority_baseline", "epochs", "seconds", "seconds_per_epoch"
+        and "train_size", "test_size".
+    """
+    import pandas as pd
+
+    folder = Path(folder)
+    files = sorted((folder / "runs").glob("*.json"))
+    if not files:
+        raise FileNotFoundError(f"{folder}: no finished runs in {folder / 'runs'}; run `ecgkeras reproduce --out {folder}`")
+    settings = json.loads((folder / "settings.json").read_text())
+    rows = []
+    for path in files:
+        run = json.loads(path.read_text())
+        for metric, value in run["values"].items():
+            rows.append({"data": settings["data"], "protocol": settings["protocol"], "leads": settings["leads"],
+                         "model": run["model"], "fold": run["fold"], "seed": run["seed"],
+                         "metric": metric, "value": value})
+    return pd.DataFrame(rows)
+
+
+def published_results(name: str):
+    """The tidy results of a committed ``reproduce`` run, e.g. ``"mendeley-distinct/leak-free-12-leads"``.
+
+    Read from ``results/<name>/results.csv`` of the repository when ``ecgkeras`` runs from a
+    clone, else downloaded once from the book's repository (Colab) into the cache folder.
+    ``results/README.md`` names the command that made each run.
+
+    Returns:
+        pandas DataFrame, as :func:`read_results`.
+    """
+    import pandas as pd
+
+    root = config.repository_root()
+    local = root / "results" / name / "results.csv" if root else None
+    if local is not None and local.is_file():
+        return pd.read_csv(local)
+    if root is not None:
+        raise FileNotFoundError(f"{local} not found; see results/README.md for the command that makes it")
+    import pooch
+
+    url = f"{config.REPOSITORY}/raw/{config.BRANCH}/results/{name}/results.csv"
+    path = pooch.retrieve(url, known_hash=None, path=config.cache_dir() / "results" / name, fname="results.csv")
+    return pd.read_csv(path)
+
+
+def summarize(results, metrics=("accuracy", "macro_f1")):
+    """Mean and standard deviation over folds and seeds, per model (rows in ``MODEL_SPECS`` order).
+
+    Args:
+        results: the tidy DataFrame of :func:`read_results`.
+        metrics: metric names to show.
+
+    Returns:
+        pandas DataFrame indexed by model, with columns ``f"{metric} mean"``, ``f"{metric} sd"``
+        and "runs"; the last row, "Majority class", is the accuracy of always predicting the test
+        fold's largest class.
+    """
+    import pandas as pd
+
+    from ecgkeras.models import MODEL_SPECS
+
+    wide = results.pivot_table(index=["model", "fold", "seed"], columns="metric", values="value").reset_index()
+    order = [name for name in MODEL_SPECS if name in set(wide["model"])]
+    table = pd.DataFrame(index=order)
+    for metric in metrics:
+        grouped = wide.groupby("model")[metric]
+        table[f"{metric} mean"] = grouped.mean()
+        table[f"{metric} sd"] = grouped.std(ddof=1)
+    table["runs"] = wide.groupby("model").size()
+    baseline = wide.drop_duplicates(["fold", "seed"])["majority_baseline"]
+    majority = dict.fromkeys(table.columns, np.nan) | {"runs": len(baseline)}
+    if "accuracy" in metrics:
+        majority |= {"accuracy mean": baseline.mean(), "accuracy sd": baseline.std(ddof=1)}
+    table.loc["Majority class"] = majority
+    return table
+
+
+def summary_markdown(results, metrics=METRICS) -> str:
+    """A markdown table of :func:`summarize`: "mean ± sd" per model and metric."""
+    table = summarize(results, metrics)
+    first = results.iloc[0]
+    runs = results.drop_duplicates(["fold", "seed"])
+    lines = [f"Data {first['data']}, protocol {first['protocol']}, leads {first['leads']}: "
+             f"{runs['fold'].nunique()} folds x {runs['seed'].nunique()} seed(s); mean ± sd over runs.", "",
+             "| model | " + " | ".join(metrics) + " | runs |", "|---" * (len(metrics) + 2) + "|"]
+    for model, row in table.iterrows():
+        cells = ["" if np.isnan(row[f"{m} mean"]) else f"{row[f'{m} mean']:.3f} ± {row[f'{m} sd']:.3f}"
+                 for m in metrics]
+        lines.append(f"| {model} | " + " | ".join(cells) + f" | {int(row['runs'])} |")
+    return "\n".join(lines) + "\n"
+
+
+def plot_summary(results, metrics=("accuracy", "macro_f1")):
+    """Bar chart of mean ± sd per model and metric, with the majority-class accuracy as a line."""
+    import matplotlib.pyplot as plt
+
+    table = summarize(results, metrics)
+    models = [name for name in table.index if name != "Majority class"]
+    fig, ax = plt.subplots(figsize=(10, 3.8), constrained_layout=True)
+    width = 0.8 / len(metrics)
+    for i, metric in enumerate(metrics):
+        ax.bar(np.arange(len(models)) + (i - (len(metrics) - 1) / 2) * width, table.loc[models, f"{metric} mean"],
+               width, yerr=table.loc[models, f"{metric} sd"], capsize=3, label=metric.replace("_", " "))
+    ax.axhline(table.loc["Majority class", "accuracy mean"], color="grey", linestyle="--",
+               label="majority class (accuracy)")
+    first = results.iloc[0]
+    ax.set(xticks=np.arange(len(models)), ylim=(0, 1),
+           title=f"{first['data']}, {first['protocol']}, leads {first['leads']}")
+    ax.set_xticklabels(models, rotation=15)
+    ax.legend(loc="lower right", fontsize=8)
+    return fig
+
+
+def _check_choice(name: str, value, accepted: tuple) -> None:
+    if value not in accepted:
+        raise ValueError(f"{name} must be one of {list(accepted)}, got {value!r}")
+
+
+def _claim_folder(out: Path, settings: dict) -> None:
+    """Create ``out`` and record the settings; refuse a folder used with other settings."""
+    out.mkdir(parents=True, exist_ok=True)
+    recorded = out / "settings.json"
+    if recorded.exists():
+        previous = json.loads(recorded.read_text())
+        if previous != json.loads(json.dumps(settings)):
+            changed = sorted(k for k in settings | previous if previous.get(k) != json.loads(json.dumps(settings)).get(k))
+            raise ValueError(f"{out} holds runs made with other settings ({', '.join(changed)} differ); "
+                             "use another --out folder, or delete this one to start again")
+    else:
+        _atomic_write(recorded, json.dumps(settings, indent=1))
+    (out / "runs").mkdir(exist_ok=True)
+    (out / "predictions").mkdir(exist_ok=True)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.partial")
+    temporary.write_text(text)
+    os.replace(temporary, path)
+
+
+def branch_features(model, views: dict) -> dict[str, np.ndarray]:
+    """Each branch's deep features of the test split: ``{"features_time": float32 (n_test, 64), ...}``.
+
+    Chapter 9 compares these across domains (correlation, mutual information, CKA).
+    """
+    from ecgkeras.models import feature_model
+    from ecgkeras.models.fusion import VIEWS
+
+    model_views = [view for view in VIEWS if view in {tensor.name for tensor in model.inputs}]
+    return {f"features_{view}": feature_model(model, view).predict(views["test"][view], verbose=0)
+            for view in model_views}
+
+
+def _save_run(out: Path, model_name: str, fold: int, seed: int, result: RunResult, splits, views,
+              report) -> None:
+    """Write the predictions, then the run file (its presence marks the run as finished)."""
+    name = run_name(model_name, fold, seed)
+    test = splits["test"]
+    partial = out / "predictions" / f".{name}.partial.npz"
+    np.savez_compressed(partial, labels=test.labels, probabilities=result.probabilities, groups=test.groups,
+                        files=np.array(test.files or [], dtype=str), **branch_features(result.model, views))
+    os.replace(partial, out / "predictions" / f"{name}.npz")
+    values = {metric: result.metrics[metric] for metric in METRICS}
+    values |= {"majority_baseline": result.metrics["majority_baseline"], "epochs": len(result.history["loss"]),
+               "seconds": result.seconds, "seconds_per_epoch": result.seconds_per_epoch,
+               "train_size": report["sizes"]["train"], "test_size": report["sizes"]["test"]}
+    run = {"model": model_name, "fold": fold, "seed": seed, "values": values, "history": result.history,
+           "confusion_matrix": result.metrics["confusion_matrix"].tolist(),
+           "class_names": list(test.class_names), "leaked": report["leaked"],
+           "oversampling": report["oversampling"]}
+    _atomic_write(out / "runs" / f"{name}.json", json.dumps(run, indent=1))

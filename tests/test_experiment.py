@@ -1,0 +1,201 @@
+"""``ecgkeras.experiment`` and ``ecgkeras reproduce``: folds, leakage, resumable runs, tables."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from ecgkeras import config
+from ecgkeras.cli import main
+from ecgkeras.data.dataset import ECGDataset
+from ecgkeras.data.synthetic import make_dataset
+from ecgkeras.experiment import (
+    METRICS,
+    cv_folds,
+    load_data,
+    published_results,
+    read_results,
+    reproduce,
+    summarize,
+    summary_markdown,
+)
+from ecgkeras.models import MODEL_SPECS
+from ecgkeras.train import TrainConfig
+
+from conftest import REPO
+
+ONE_EPOCH = TrainConfig(epochs=1, patience=0, reduce_lr_patience=0, verbose=0)
+
+
+def tagged_dataset(n_per_class=(12, 20, 8, 10), copies=1) -> ECGDataset:
+    """Sample i carries 1.0 at sample i of lead I and 0 elsewhere there: oversampling's
+    interpolations then show which two samples they were made from."""
+    labels = np.repeat(np.arange(4), n_per_class)
+    n = len(labels)
+    rng = np.random.default_rng(0)
+    signals = rng.normal(0, 0.1, (n, 250, 12)).astype(np.float32)
+    signals[:, :, 0] = 0
+    signals[np.arange(n), np.arange(n), 0] = 1.0
+    dataset = ECGDataset(signals=signals, labels=labels, groups=np.arange(n))
+    return dataset.repeat(np.full(n, copies)) if copies > 1 else dataset
+
+
+def sources(synthetic_signals: np.ndarray) -> list[set[int]]:
+    """For each synthetic sample, the tagged samples it was interpolated from."""
+    return [set(np.flatnonzero(np.abs(s[:, 0]) > 1e-6).tolist()) for s in synthetic_signals]
+
+
+def test_leak_free_folds_keep_every_ecg_on_one_side_and_test_each_once():
+    dataset = tagged_dataset(copies=2)
+    folds = cv_folds(dataset, protocol="leak-free", folds=4, seed=0)
+    tested = np.concatenate([splits["test"].groups for splits, _ in folds])
+    assert sorted(tested) == sorted(np.unique(dataset.groups))  # one file per ECG, each tested once
+    for splits, report in folds:
+        real_train = splits["train"].groups[splits["train"].groups >= 0]
+        assert not np.isin(splits["test"].groups, real_train).any()
+        assert not np.isin(splits["val"].groups, real_train).any()
+        assert not np.isin(splits["test"].groups, splits["val"].groups).any()
+        assert report["leaked"] == 0.0
+        counts = np.bincount(splits["train"].labels)
+        assert counts.max() - counts.min() <= 0.25 * counts.max()  # balanced (ADASYN is approximate)
+        assert (splits["val"].groups >= 0).all() and (splits["test"].groups >= 0).all()
+
+
+def test_leak_free_oversampling_interpolates_training_ecgs_only():
+    dataset = tagged_dataset()
+    for splits, _ in cv_folds(dataset, protocol="leak-free", folds=3, seed=1):
+        train = splits["train"]
+        synthetic = train.signals[train.groups < 0]
+        assert len(synthetic) > 0
+        allowed = set(train.groups[train.groups >= 0].tolist())
+        for origin in sources(synthetic):
+            assert origin and origin <= allowed, f"synthetic sample made from {origin - allowed}, not training ECGs"
+
+
+def test_naive_protocol_leaks_copies_and_synthetic_neighbours():
+    dataset = tagged_dataset(copies=3)
+    folds = cv_folds(dataset, protocol="naive", folds=4, seed=0)
+    assert np.mean([report["leaked"] for _, report in folds]) > 0.5
+    test_synthetic = np.concatenate([splits["test"].groups for splits, _ in folds])
+    assert (test_synthetic < 0).any()  # oversampled before splitting: synthetic samples get tested
+
+
+def test_folds_are_reproducible_from_the_seed():
+    dataset = make_dataset(60, seed=0)
+    first = cv_folds(dataset, folds=3, seed=5)
+    second = cv_folds(dataset, folds=3, seed=5)
+    other = cv_folds(dataset, folds=3, seed=6)
+    for (a, _), (b, _) in zip(first, second):
+        np.testing.assert_array_equal(a["train"].signals, b["train"].signals)
+        np.testing.assert_array_equal(a["test"].groups, b["test"].groups)
+    assert any(not np.array_equal(a["test"].groups, c["test"].groups) for (a, _), (c, _) in zip(first, other))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(protocol="random"), "protocol must be one of"),
+    (dict(folds=1), "folds must be an integer >= 2"),
+    (dict(folds=30), "k=30 folds"),
+])
+def test_cv_folds_rejects_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        cv_folds(tagged_dataset(), **kwargs)
+
+
+def test_load_data_names_the_accepted_sources(tmp_path):
+    with pytest.raises(ValueError, match="'synthetic' or 'mendeley:PATH'"):
+        load_data("ptbxl")
+    with pytest.raises(FileNotFoundError, match="no folder"):
+        load_data(f"mendeley:{tmp_path / 'missing'}")
+    with pytest.raises(ValueError, match="protocol must be one of"):
+        load_data("synthetic", protocol="random")
+    assert len(load_data("synthetic", n=20)) == 20
+
+
+def test_load_data_of_an_empty_folder_says_so(tmp_path):
+    (tmp_path / "Normal Person ECG Images (284x12=3408)").mkdir()
+    with pytest.raises((ValueError, FileNotFoundError), match="(?i)no .*image|empty"):
+        load_data(f"mendeley:{tmp_path}")
+
+
+def test_reproduce_rejects_bad_arguments_before_training(tmp_path):
+    with pytest.raises(ValueError, match="models must name"):
+        reproduce(models=["ResNet"], out=tmp_path / "a")
+    with pytest.raises(ValueError, match="seeds must be"):
+        reproduce(seeds=0, out=tmp_path / "b")
+    with pytest.raises(ValueError, match="unknown leads"):
+        reproduce(leads="V7", models=["1D-CNN"], out=tmp_path / "c", n_synthetic=40, train_config=ONE_EPOCH)
+
+
+def test_cli_reports_a_missing_path_as_an_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["reproduce", "--data", f"mendeley:{tmp_path / 'nowhere'}", "--out", str(tmp_path / "out")])
+    assert exit_info.value.code == 2
+    assert "no folder" in capsys.readouterr().err
+
+
+def test_summary_of_known_values():
+    rows = []
+    for fold, (a, b) in enumerate([(0.6, 0.8), (0.8, 0.9)]):
+        for model, value in (("1D-CNN", a), ("Hybrid 1", b)):
+            for metric in (*METRICS, "majority_baseline"):
+                rows.append(dict(data="synthetic", protocol="leak-free", leads="all", model=model, fold=fold,
+                                 seed=0, metric=metric, value=0.5 if metric == "majority_baseline" else value))
+    results = pd.DataFrame(rows)
+    table = summarize(results)
+    assert list(table.index) == ["1D-CNN", "Hybrid 1", "Majority class"]
+    assert table.loc["1D-CNN", "accuracy mean"] == pytest.approx(0.7)
+    assert table.loc["1D-CNN", "accuracy sd"] == pytest.approx(np.std([0.6, 0.8], ddof=1))
+    assert table.loc["Majority class", "accuracy mean"] == pytest.approx(0.5)
+    assert "| Hybrid 1 | 0.850 ± 0.071" in summary_markdown(results)
+
+
+def test_published_results_says_where_the_command_is(monkeypatch, tmp_path):
+    monkeypatch.setattr(config, "repository_root", lambda: tmp_path)
+    with pytest.raises(FileNotFoundError, match="results/README.md"):
+        published_results("synthetic/never-run")
+
+
+def test_repository_url_is_the_one_in_the_book_config():
+    book_config = yaml.safe_load((REPO / "_config.yml").read_text())
+    assert config.REPOSITORY == book_config["repository"]["url"]
+    assert config.BRANCH == book_config["repository"]["branch"]
+
+
+@pytest.mark.slow  # about 2-3 minutes on a 2-core CPU: 7 models x 2 folds, one epoch each
+def test_reproduce_trains_all_seven_models_and_resumes(tmp_path):
+    out = tmp_path / "run"
+    results = reproduce("synthetic", folds=2, out=out, n_synthetic=60, train_config=ONE_EPOCH, progress=False)
+    assert set(results["model"]) == set(MODEL_SPECS)
+    assert len(results.query("metric == 'accuracy'")) == 7 * 2
+    assert results.query("metric in @METRICS")["value"].between(0, 1).all()
+    assert (out / "summary.md").read_text().count("\n|") == 2 + 7 + 1  # header, rule, 7 models, baseline
+    assert (out / "summary.png").stat().st_size > 0
+    stored = pd.read_csv(out / "results.csv")
+    assert len(stored) == len(results)
+    predictions = np.load(out / "predictions" / "hybrid_2_fold1_seed0.npz")
+    n_test = len(predictions["labels"])
+    assert predictions["probabilities"].shape == (n_test, 4)
+    assert {predictions[f"features_{view}"].shape[0] for view in ("time", "scalogram", "spectrum")} == {n_test}
+    run = json.loads((out / "runs" / "1d_cnn_fold0_seed0.json").read_text())
+    assert run["leaked"] == 0.0 and len(run["history"]["loss"]) == 1
+
+    # A rerun trains nothing: every run file is kept as it was.
+    stamps = {path.name: path.stat().st_mtime_ns for path in (out / "runs").iterdir()}
+    again = reproduce("synthetic", folds=2, out=out, n_synthetic=60, train_config=ONE_EPOCH, progress=False)
+    assert {path.name: path.stat().st_mtime_ns for path in (out / "runs").iterdir()} == stamps
+    pd.testing.assert_frame_equal(again.reset_index(drop=True), results.reset_index(drop=True))
+
+    # An interrupted run leaves at most a hidden .partial file, which a rerun ignores and redoes.
+    (out / "runs" / "1d_cnn_fold0_seed0.json").rename(out / "runs" / ".1d_cnn_fold0_seed0.json.partial")
+    reproduce("synthetic", folds=2, out=out, n_synthetic=60, train_config=ONE_EPOCH, progress=False,
+              models=["1D-CNN"])
+    assert (out / "runs" / "1d_cnn_fold0_seed0.json").exists()
+    assert len(read_results(out).query("metric == 'accuracy'")) == 7 * 2
+
+    with pytest.raises(ValueError, match="other settings .*folds"):
+        reproduce("synthetic", folds=3, out=out, n_synthetic=60, train_config=ONE_EPOCH)
