@@ -56,12 +56,19 @@ def _bench(args) -> int:
 def _reproduce(args) -> int:
     if args.quick:
         os.environ["ECGKERAS_QUICK"] = "1"
+    import resource
+    import time
+
     from ecgkeras.experiment import reproduce, summary_markdown
 
+    start = time.perf_counter()
     results = reproduce(args.data, protocol=args.protocol, folds=args.folds, seeds=args.seeds,
                         leads=args.leads, models=args.models, out=args.out, n_synthetic=args.n)
     print(summary_markdown(results))
     print(f"tidy results: {Path(args.out) / 'results.csv'}; figure: {Path(args.out) / 'summary.png'}")
+    peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # ru_maxrss is in KiB on Linux
+    print(f"wall time {time.perf_counter() - start:.0f} s (runs skipped on resume not counted), "
+          f"peak memory {peak_gib:.2f} GiB")
     return 0
 
 

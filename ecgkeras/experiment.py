@@ -137,7 +137,8 @@ def cv_folds(dataset: ECGDataset, *, protocol: str = "leak-free", folds: int = 5
         pairs = group_kfold(dataset.labels, dataset.groups, k=folds, seed=seed)
     result = []
     for fold, (train_index, test_index) in enumerate(pairs):
-        fit_index, val_index = train_test_split(train_index, test_size=VALIDATION_FRACTION,
+        n_val = max(int(np.ceil(VALIDATION_FRACTION * len(train_index))), len(np.unique(dataset.labels)))
+        fit_index, val_index = train_test_split(train_index, test_size=n_val,
                                                 stratify=dataset.labels[train_index], random_state=seed)
         splits = {"train": dataset.subset(np.sort(fit_index)), "val": dataset.subset(np.sort(val_index)),
                   "test": dataset.subset(test_index)}

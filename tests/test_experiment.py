@@ -199,3 +199,15 @@ def test_reproduce_trains_all_seven_models_and_resumes(tmp_path):
 
     with pytest.raises(ValueError, match="other settings .*folds"):
         reproduce("synthetic", folds=3, out=out, n_synthetic=60, train_config=ONE_EPOCH)
+
+
+def test_cli_reproduce_prints_the_table_time_and_memory(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("ECGKERAS_QUICK", "1")  # restored after the test (--quick sets it too)
+    out = tmp_path / "cli"
+    assert main(["reproduce", "--quick", "--folds", "2", "--models", "1D-CNN", "--n", "40", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "| 1D-CNN |" in printed and "| Majority class |" in printed
+    assert "peak memory" in printed and (out / "results.csv").exists()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["reproduce", "--models", "ResNet", "--out", str(tmp_path / "other")])
+    assert exit_info.value.code == 2 and "models must name" in capsys.readouterr().err
