@@ -5,6 +5,7 @@
     ecgkeras bench views                          scalograms per second vs a naive pywt loop
     ecgkeras bench digitize [PATH...]             report images digitized per second
     ecgkeras reproduce --data synthetic --out DIR every model, fold and seed (chapters 4-8, 12)
+    ecgkeras analyze DIR                          complementarity and significance (chapters 9-10)
 """
 
 from __future__ import annotations
@@ -72,6 +73,17 @@ def _reproduce(args) -> int:
     return 0
 
 
+def _analyze(args) -> int:
+    from ecgkeras.analyze import analysis_markdown, analyze
+
+    if not Path(args.folder).is_dir():
+        raise FileNotFoundError(f"no folder {args.folder}; give the --out folder of `ecgkeras reproduce`")
+    result = analyze(args.folder, out=args.out)
+    print(analysis_markdown(result))
+    print(f"wrote analysis.json and figures to {args.out or Path(args.folder) / 'analysis'}")
+    return 0
+
+
 def _sample_images() -> str:
     """Render a few synthetic reports to a temporary folder when no images are given."""
     import tempfile
@@ -118,6 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
     reproduce.add_argument("--quick", action="store_true", help="quick mode: small data, 3 epochs")
     reproduce.add_argument("--out", required=True, help="output folder (a rerun resumes)")
     reproduce.set_defaults(run=_reproduce)
+
+    analyze = commands.add_parser("analyze", help="complementarity and significance of a reproduce folder")
+    analyze.add_argument("folder", help="the --out folder of `ecgkeras reproduce`")
+    analyze.add_argument("--out", help="where to write (default FOLDER/analysis)")
+    analyze.set_defaults(run=_analyze)
     return parser
 
 

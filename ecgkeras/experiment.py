@@ -105,8 +105,8 @@ def load_data(data: str = "synthetic", *, protocol: str = "leak-free", n: int | 
     return dataset
 
 
-def cv_folds(dataset: ECGDataset, *, protocol: str = "leak-free", folds: int = 5,
-             seed: int = 0) -> list[tuple[dict[str, ECGDataset], dict]]:
+def cv_folds(dataset: ECGDataset, *, protocol: str = "leak-free", folds: int = 5, seed: int = 0,
+             balance: str | None = "adasyn") -> list[tuple[dict[str, ECGDataset], dict]]:
     """Training, validation and test sets of each fold of k-fold cross-validation.
 
     Args:
@@ -114,6 +114,7 @@ def cv_folds(dataset: ECGDataset, *, protocol: str = "leak-free", folds: int = 5
         protocol: ``"leak-free"`` or ``"naive"`` (see the module docstring).
         folds: k >= 2; every ECG ("leak-free") or file ("naive") is tested once.
         seed: seed of the folds, the validation split and the oversampling.
+        balance: "adasyn" (SMOTE where ADASYN refuses), "smote", or None for no oversampling.
 
     Returns:
         One ``(splits, report)`` per fold: ``splits`` = ``{"train", "val", "test"}`` datasets
@@ -127,8 +128,10 @@ def cv_folds(dataset: ECGDataset, *, protocol: str = "leak-free", folds: int = 5
         raise ValueError(f"folds must be an integer >= 2, got {folds!r}")
     if len(dataset) == 0:
         raise ValueError("dataset is empty; there is nothing to split")
+    balance_report = None
     if protocol == "naive":
-        dataset, balance = oversample(dataset, seed=seed)
+        if balance is not None:
+            dataset, balance_report = oversample(dataset, method=balance, seed=seed)
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
         pairs = list(splitter.split(np.zeros(len(dataset)), dataset.labels))
     else:
@@ -142,11 +145,11 @@ def cv_folds(dataset: ECGDataset, *, protocol: str = "leak-free", folds: int = 5
                                                 stratify=dataset.labels[train_index], random_state=seed)
         splits = {"train": dataset.subset(np.sort(fit_index)), "val": dataset.subset(np.sort(val_index)),
                   "test": dataset.subset(test_index)}
-        if protocol == "leak-free":
-            splits["train"], balance = oversample(splits["train"], seed=seed)
+        if protocol == "leak-free" and balance is not None:
+            splits["train"], balance_report = oversample(splits["train"], method=balance, seed=seed)
         real_test = splits["test"].groups >= 0
         leaked = float(np.isin(splits["test"].groups[real_test], splits["train"].groups).mean())
-        result.append((splits, {"fold": fold, "oversampling": balance, "leaked": leaked,
+        result.append((splits, {"fold": fold, "oversampling": balance_report, "leaked": leaked,
                                 "sizes": {name: len(part) for name, part in splits.items()}}))
     return result
 
@@ -169,7 +172,7 @@ def input_shapes(views: dict[str, dict[str, np.ndarray]]) -> dict[str, tuple]:
 
 
 def train_and_evaluate(model_name: str, splits: dict[str, ECGDataset], views: dict, *,
-                       train_config=None, seed: int = 0) -> RunResult:
+                       train_config=None, seed: int = 0, **model_options) -> RunResult:
     """Build one of the book's models, train it on "train", stop on "val", test it on "test".
 
     Args:
@@ -178,6 +181,7 @@ def train_and_evaluate(model_name: str, splits: dict[str, ECGDataset], views: di
         views: :func:`split_views` of ``splits``.
         train_config: ``ecgkeras.train.TrainConfig`` (default: the current mode's).
         seed: seeds the weights, shuffling and dropout.
+        **model_options: passed to ``ecgkeras.models.build_model``, e.g. ``dropout=0.5``.
     """
     from ecgkeras.evaluate import evaluate_predictions, predict_proba
     from ecgkeras.models import MODEL_SPECS, build_model
@@ -190,7 +194,7 @@ def train_and_evaluate(model_name: str, splits: dict[str, ECGDataset], views: di
     model_views = MODEL_SPECS[model_name][0]
     inputs = {name: {view: views[name][view] for view in model_views} for name in ("train", "val", "test")}
     class_names = splits["train"].class_names
-    model = build_model(model_name, input_shapes(views), n_classes=len(class_names), seed=seed)
+    model = build_model(model_name, input_shapes(views), n_classes=len(class_names), seed=seed, **model_options)
     start = time.perf_counter()
     history = fit(model, inputs["train"], splits["train"].labels, inputs["val"], splits["val"].labels,
                   config=train_config or TrainConfig.from_mode(), seed=seed)

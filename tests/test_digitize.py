@@ -18,6 +18,7 @@ from ecgkeras.data.digitize import (
     digitize_report,
     heart_rate,
     track_trace,
+    study_signal,
     vertical_average,
     vertical_runs,
 )
@@ -63,6 +64,19 @@ def test_vertical_average_mixes_all_leads_of_a_real_report():
     # 786 px tall: the top row of leads has its baseline 554 px above the bottom, the rhythm
     # strip ~100 px; the bold header text above them all pulls the average above every lead
     assert np.nanmedian(curve[300:1000]) > 554
+
+
+def test_study_signal_fills_gaps_and_resamples_the_page_width():
+    image = np.full((100, 50, 3), 255, dtype=np.uint8)
+    image[30, 10:20] = 0  # 69 px up in columns 10-19, nothing elsewhere but column 40
+    image[80, 40] = 0  # 19 px up
+    signal = study_signal(image, samples=99)
+    assert signal.shape == (99,) and signal.dtype == np.float32 and np.isfinite(signal).all()
+    assert np.allclose(signal[:20], 69)  # columns 0-9: the first known value carried back
+    assert signal[-1] == pytest.approx(19)  # after the last dark column: carried forward
+    assert signal[59] == pytest.approx(69 + (19 - 69) * (29.5 - 19) / (40 - 19))  # page column 29.5
+    with pytest.raises(ValueError, match="blank page"):
+        study_signal(np.full((10, 10, 3), 255, dtype=np.uint8))
 
 
 # --- heart rate -------------------------------------------------------------------------------

@@ -169,6 +169,28 @@ def vertical_average(image, threshold: float = 128.0) -> np.ndarray:
     return (dark.shape[0] - 1 - mean_row).astype(np.float32)
 
 
+def study_signal(image, samples: int = 1000, threshold: float = 128.0) -> np.ndarray:
+    """The study's single signal: :func:`vertical_average` of the whole page as a model input.
+
+    Chapter 4 compares a 1D-CNN on this curve with one on the digitized leads. Columns without
+    dark pixels are filled by linear interpolation, and the curve is resampled (linear
+    interpolation) to ``samples`` points across the page width.
+
+    Returns:
+        float32 (samples,), in px (up positive), like ``vertical_average``.
+
+    Raises:
+        ValueError: the image has no dark pixel at all (a blank or overexposed page).
+    """
+    curve = vertical_average(image, threshold)
+    known = np.flatnonzero(np.isfinite(curve))
+    if len(known) == 0:
+        raise ValueError(f"{image}: no pixel darker than threshold={threshold}; is this a blank page?")
+    columns = np.arange(len(curve))
+    filled = np.interp(columns, known, curve[known])
+    return np.interp(np.linspace(0, len(curve) - 1, samples), columns, filled).astype(np.float32)
+
+
 def find_grid_area(gray: np.ndarray) -> tuple[int, int, int, int]:
     """The printable area: the largest band of rows and columns that are mostly bright paper.
 

@@ -1,0 +1,325 @@
+"""Chapters 9 and 10 on the output of ``ecgkeras reproduce``: complementarity and "is the gain real?".
+
+:func:`analyze` reads a ``reproduce`` folder (``runs/*.json``, ``predictions/*.npz``, see
+``ecgkeras.experiment``), works on the folds that every model has finished (so a folder still
+being filled can be analysed), and writes ``analysis.json`` and three figures to
+``folder/analysis``. Nothing here trains a model or imports Keras.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ecgkeras.analysis import compare_domains, plot_domain_similarity
+from ecgkeras.experiment import run_name
+from ecgkeras.stats import (
+    bayesian_comparison,
+    classification_metrics,
+    correlated_t_test,
+    paired_bootstrap,
+    plot_bootstrap,
+    plot_posteriors,
+    posterior_summary,
+)
+
+#: The unimodal model that learns each domain's features (names of ``ecgkeras.models.MODEL_SPECS``).
+UNIMODAL_MODELS = {"time": "1D-CNN", "scalogram": "2D-CNN", "spectrum": "CNN-Transformer"}
+#: The fused model whose three branches are compared as well.
+FUSED_MODEL = "Hybrid 2"
+#: Every other model is compared with this one (the study's best unimodal model) ...
+REFERENCE_MODEL = "2D-CNN"
+#: ... and these pairs are compared too: (A, B) asks "is A better than B?".
+EXTRA_PAIRS = (("Hybrid 1", "Hybrid 2"),)
+#: Metrics of the correlated t-test across folds.
+FOLD_METRICS = ("accuracy", "macro_f1")
+
+
+@dataclass
+class SeedPredictions:
+    """The test predictions of one seed, folds concatenated: every sample once, for every model.
+
+    Attributes:
+        seed: the ``reproduce`` seed.
+        folds: the folds used (those finished by every model), in order.
+        fold: int (n,), the test fold of each sample.
+        labels: int (n,) true classes; groups: int (n,) ECG ids.
+        probabilities: model -> float (n, n_classes).
+        features: model -> view -> float (n, n_features), each branch's deep features.
+        left_out: model -> folds it finished that other models have not (not used).
+    """
+
+    seed: int
+    folds: list
+    fold: np.ndarray
+    labels: np.ndarray
+    groups: np.ndarray
+    probabilities: dict = field(default_factory=dict)
+    features: dict = field(default_factory=dict)
+    left_out: dict = field(default_factory=dict)
+
+
+def load_predictions(folder) -> dict[int, SeedPredictions]:
+    """The test predictions of a ``reproduce`` folder, per seed, on the folds every model finished.
+
+    Raises:
+        FileNotFoundError: no finished run in ``folder/runs``.
+        ValueError: a fold finished by every model is missing; or two models' files of one fold
+            hold different samples (labels or ECG ids differ: runs of different data mixed).
+    """
+    folder = Path(folder)
+    runs = [json.loads(path.read_text()) for path in sorted((folder / "runs").glob("*.json"))]
+    if not runs:
+        raise FileNotFoundError(f"{folder}: no finished runs in {folder / 'runs'}; "
+                                f"run `ecgkeras reproduce --out {folder}`")
+    finished = defaultdict(lambda: defaultdict(set))  # seed -> model -> folds
+    for run in runs:
+        finished[run["seed"]][run["model"]].add(run["fold"])
+    result = {}
+    for seed, by_model in sorted(finished.items()):
+        folds = sorted(set.intersection(*by_model.values()))
+        if not folds:
+            raise ValueError(f"{folder}: no fold of seed {seed} is finished by every model ({dict(by_model)}); "
+                             "wait for reproduce to finish one")
+        arrays = {m: [dict(np.load(folder / "predictions" / f"{run_name(m, f, seed)}.npz")) for f in folds]
+                  for m in by_model}
+        # Unimodal models first, then by name.
+        models = sorted(arrays, key=lambda m: (sum(key.startswith("features_") for key in arrays[m][0]), m))
+        for model in models[1:]:
+            for fold, mine, first in zip(folds, arrays[model], arrays[models[0]]):
+                if not all(np.array_equal(mine[key], first[key]) for key in ("labels", "groups")):
+                    raise ValueError(f"{folder}: test fold {fold} of seed {seed} holds other samples for {model!r} "
+                                     f"than for {models[0]!r}; the folder mixes runs of different data or settings")
+        first = arrays[models[0]]
+        result[seed] = SeedPredictions(
+            seed=seed, folds=folds, fold=np.repeat(folds, [len(part["labels"]) for part in first]),
+            labels=np.concatenate([part["labels"] for part in first]),
+            groups=np.concatenate([part["groups"] for part in first]),
+            probabilities={m: np.concatenate([part["probabilities"] for part in arrays[m]]) for m in models},
+            features={m: {key.removeprefix("features_"): np.concatenate([part[key] for part in arrays[m]])
+                          for key in arrays[m][0] if key.startswith("features_")} for m in models},
+            left_out={m: sorted(by_model[m] - set(folds)) for m in models if by_model[m] - set(folds)})
+    return result
+
+
+def feature_sources(predictions: SeedPredictions) -> dict[str, dict[str, np.ndarray]]:
+    """Domain features to compare: from the unimodal models, and from the fused model's branches.
+
+    Returns:
+        ``{"unimodal models": {"time": ..., "scalogram": ..., "spectrum": ...},
+        "Hybrid 2 branches": {...}}``, each float (n, n_features), with only the sources whose
+        models are in the folder (two domains at least).
+    """
+    unimodal = {view: predictions.features[model][view] for view, model in UNIMODAL_MODELS.items()
+                if model in predictions.features}
+    sources = {"unimodal models": unimodal, f"{FUSED_MODEL} branches": predictions.features.get(FUSED_MODEL, {})}
+    return {name: features for name, features in sources.items() if len(features) >= 2}
+
+
+def complementarity(predictions: SeedPredictions, *, components: int = 2, k: int = 3, shuffles: int = 20,
+                    seed: int = 0) -> pd.DataFrame:
+    """``ecgkeras.analysis.compare_domains`` in every test fold, for every feature source.
+
+    Features are compared within one fold at a time and never pooled across folds: each fold
+    has its own trained networks, and feature j of one fold's encoder has nothing to do with
+    feature j of another's, so pooled columns would mix unrelated units (standardising per
+    fold would fix their scales but not their meaning). :func:`fold_means` averages the folds.
+
+    Returns:
+        The tidy table of ``compare_domains`` with columns "seed", "fold" and "source" added.
+    """
+    tables = []
+    for source, features in feature_sources(predictions).items():
+        for fold in predictions.folds:
+            in_fold = predictions.fold == fold
+            table = compare_domains({view: f[in_fold] for view, f in features.items()}, components=components,
+                                    k=k, shuffles=shuffles, seed=seed)
+            tables.append(table.assign(seed=predictions.seed, fold=fold, source=source))
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+
+
+def fold_means(table: pd.DataFrame) -> pd.DataFrame:
+    """Mean of :func:`complementarity` over folds and seeds, weighted by the test fold's size.
+
+    Returns:
+        One row per source, pair of domains and measure: "value", "chance", "folds" (how many
+        fold-and-seed estimates were averaged) and "n" (their samples in all).
+    """
+    def weighted(group):
+        weights = group["n"] / group["n"].sum()
+        return pd.Series({"value": (weights * group["value"]).sum(), "chance": (weights * group["chance"]).sum(),
+                          "folds": len(group), "n": group["n"].sum()})
+
+    keys = ["source", "domain_a", "domain_b", "measure"]
+    return table.groupby(keys, sort=False)[["value", "chance", "n"]].apply(weighted).reset_index()
+
+
+def comparison_pairs(models) -> list[tuple[str, str]]:
+    """(A, B) pairs to compare: every model against ``REFERENCE_MODEL``, then ``EXTRA_PAIRS``."""
+    pairs = [(model, REFERENCE_MODEL) for model in models if model != REFERENCE_MODEL and REFERENCE_MODEL in models]
+    return pairs + [pair for pair in EXTRA_PAIRS if set(pair) <= set(models)]
+
+
+def compare_models(predictions: SeedPredictions, pairs, *, n_boot: int = 10_000, seed: int = 0) -> dict:
+    """Paired bootstrap and Bayesian comparison of every pair, on one seed's concatenated folds.
+
+    Returns:
+        ``{(A, B): (paired_bootstrap result, bayesian_comparison InferenceData)}``.
+    """
+    comparisons = {}
+    for a, b in pairs:
+        arguments = (predictions.labels, predictions.probabilities[a], predictions.probabilities[b])
+        comparisons[a, b] = (paired_bootstrap(*arguments, n_boot=n_boot, seed=seed),
+                             bayesian_comparison(*arguments, names=(a, b), seed=seed))
+    return comparisons
+
+
+def fold_differences(data: dict[int, SeedPredictions], model_a: str, model_b: str, metric: str) -> np.ndarray:
+    """metric(A) - metric(B) on each test fold of each seed: float (folds x seeds,)."""
+    differences = []
+    for part in data.values():
+        n_classes = part.probabilities[model_a].shape[1]
+        for fold in part.folds:
+            in_fold = part.fold == fold
+            a, b = (classification_metrics(part.labels[in_fold], part.probabilities[m][in_fold].argmax(axis=1),
+                                           n_classes)[metric] for m in (model_a, model_b))
+            differences.append(float(a - b))
+    return np.array(differences)
+
+
+def analyze(folder, out=None, *, n_boot: int = 10_000, rope: float = 0.01, components: int = 2, k: int = 3,
+            shuffles: int = 20, seed: int = 0) -> dict:
+    """Complementarity of the domains and significance of every model comparison of a ``reproduce`` folder.
+
+    For each seed the test folds are concatenated, so every model has one prediction per
+    sample; only folds finished by every model are used. Computed:
+
+    - complementarity (chapter 9): :func:`complementarity` of the unimodal models' features
+      (1D-CNN: time, 2D-CNN: scalogram, CNN-Transformer: spectrum) and, for comparison, of
+      Hybrid 2's three branches, per fold, and their :func:`fold_means`;
+    - for every pair of :func:`comparison_pairs` (chapter 10): the paired bootstrap of all four
+      metrics and the Bayesian comparison of accuracy on the concatenated folds (per seed), and
+      the correlated t-test of accuracy and macro F1 across folds and seeds, with
+      test_fraction = 1 / folds (n_test / n_total of k-fold cross-validation).
+
+    Args:
+        folder: a ``reproduce`` output folder.
+        out: where to write (default ``folder/analysis``): ``analysis.json`` and the figures
+            ``complementarity.png``, ``bootstrap.png`` and ``posterior.png`` (first seed), each
+            written to a temporary name and then renamed.
+        n_boot: bootstrap resamples; rope: half-width of the ROPE (accuracy, e.g. 0.01);
+        components, k, shuffles: of ``ecgkeras.analysis.compare_domains``; seed: of every
+            random draw.
+
+    Returns:
+        The content of ``analysis.json``: tidy lists of records (plain JSON types) under
+        "complementarity", "complementarity_mean", "bootstrap", "bayesian" and
+        "correlated_t_test", plus "settings", "models", "folds", "left_out" and "notes".
+    """
+    folder = Path(folder)
+    settings_file = folder / "settings.json"
+    if not settings_file.is_file():
+        raise FileNotFoundError(f"{folder} is not a reproduce folder: {settings_file} is missing")
+    settings = json.loads(settings_file.read_text())
+    data = load_predictions(folder)
+    models = list(data[min(data)].probabilities)
+    pairs = comparison_pairs(models)
+    per_fold = pd.concat([complementarity(part, components=components, k=k, shuffles=shuffles, seed=seed)
+                          for part in data.values()], ignore_index=True)
+    compared = {run_seed: compare_models(part, pairs, n_boot=n_boot, seed=seed) for run_seed, part in data.items()}
+    rows = [({"seed": run_seed, "model_a": a, "model_b": b, "n": len(data[run_seed].labels)}, results, idata)
+            for run_seed, comparisons in compared.items() for (a, b), (results, idata) in comparisons.items()]
+    n_differences = sum(len(part.folds) for part in data.values())
+    t_tests = [{"model_a": a, "model_b": b, "metric": metric} | correlated_t_test(
+        fold_differences(data, a, b, metric), test_fraction=1 / settings["folds"], rope=rope)
+        for a, b in pairs for metric in FOLD_METRICS] if n_differences >= 2 else []
+    result = {
+        "folder": str(folder), "settings": settings, "models": models,
+        "folds": {str(run_seed): part.folds for run_seed, part in data.items()},
+        "left_out": {str(run_seed): part.left_out for run_seed, part in data.items() if part.left_out},
+        "complementarity": _records(per_fold),
+        "complementarity_mean": _records(fold_means(per_fold)) if len(per_fold) else [],
+        "bootstrap": [labels | r.summary() for labels, results, _ in rows for r in results.values()],
+        "bayesian": [labels | posterior_summary(idata, rope=rope) for labels, _, idata in rows],
+        "correlated_t_test": t_tests,
+        "notes": _notes(models, pairs, per_fold, n_differences),
+    }
+    _write(Path(out) if out is not None else folder / "analysis", result, per_fold, compared[min(compared)], rope)
+    return result
+
+
+def _records(table: pd.DataFrame) -> list[dict]:
+    """A DataFrame as a list of dicts of plain JSON types."""
+    return json.loads(table.to_json(orient="records"))
+
+
+def _notes(models, pairs, per_fold, n_differences) -> list[str]:
+    notes = []
+    if not pairs:
+        notes.append(f"no comparisons: {REFERENCE_MODEL!r} is not among the models {models}")
+    if not len(per_fold):
+        notes.append("no complementarity: fewer than two domains' features "
+                     f"(unimodal models {list(UNIMODAL_MODELS.values())} or {FUSED_MODEL!r})")
+    if n_differences < 2:
+        notes.append("no correlated t-test: it needs 2 or more finished folds")
+    return notes
+
+
+def _write(out: Path, result: dict, per_fold: pd.DataFrame, comparisons: dict, rope: float) -> None:
+    """analysis.json and the figures (comparisons of one seed), each written to a temporary name, then renamed."""
+    import matplotlib.pyplot as plt
+
+    out.mkdir(parents=True, exist_ok=True)
+    drawn = {}
+    if len(per_fold):
+        drawn["complementarity.png"] = plot_domain_similarity(fold_means(per_fold))
+    if comparisons:
+        drawn["bootstrap.png"] = plot_bootstrap({f"{a} - {b}": boot for (a, b), (boot, _) in comparisons.items()})
+        drawn["posterior.png"] = plot_posteriors({f"{a} - {b}": idata for (a, b), (_, idata) in comparisons.items()},
+                                                 rope=rope)
+    for name, figure in drawn.items():
+        temporary = out / f".{name}.partial"
+        figure.savefig(temporary, format="png", dpi=120, bbox_inches="tight")
+        plt.close(figure)
+        os.replace(temporary, out / name)
+    temporary = out / ".analysis.json.partial"
+    temporary.write_text(json.dumps(result, indent=1))
+    os.replace(temporary, out / "analysis.json")
+
+
+def analysis_markdown(result: dict) -> str:
+    """A short text report of :func:`analyze`'s result (first seed), e.g. for the command line."""
+    lines = ["Complementarity (mean over folds; chance in brackets):", "",
+             "| source | domains | " + " | ".join(m.replace("_", " ") for m in _measures(result)) + " |",
+             "|---|---|" + "---|" * len(_measures(result))]
+    table = pd.DataFrame(result["complementarity_mean"])
+    if len(table):
+        for (source, a, b), rows in table.groupby(["source", "domain_a", "domain_b"], sort=False):
+            cells = [f"{r.value:.2f} ({r.chance:.2f})" for r in rows.itertuples()]
+            lines.append(f"| {source} | {a} vs {b} | " + " | ".join(cells) + " |")
+    lines += ["", "Comparisons (difference A - B in accuracy; bootstrap 95 % CI and p; Bayesian P(A > B), "
+              "P(in ROPE); correlated t-test P(A > B)):", "",
+              "| A | B | difference | 95 % CI | p | P(A>B) | P(ROPE) | t-test P(A>B) |", "|---" * 8 + "|"]
+    seed = min((row["seed"] for row in result["bootstrap"]), default=None)
+    t_tests = {(t["model_a"], t["model_b"]): t for t in result["correlated_t_test"] if t["metric"] == "accuracy"}
+    bayes = {(r["model_a"], r["model_b"]): r for r in result["bayesian"] if r["seed"] == seed}
+    for row in result["bootstrap"]:
+        if row["seed"] != seed or row["metric"] != "accuracy":
+            continue
+        pair = (row["model_a"], row["model_b"])
+        t_test = f"{t_tests[pair]['p_a_better']:.3f}" if pair in t_tests else "-"
+        lines.append(f"| {pair[0]} | {pair[1]} | {row['difference']:+.3f} | "
+                     f"[{row['ci_low']:+.3f}, {row['ci_high']:+.3f}] | {row['p_value']:.3f} | "
+                     f"{bayes[pair]['p_a_better']:.3f} | {bayes[pair]['p_in_rope']:.3f} | {t_test} |")
+    lines += [f"note: {note}" for note in result["notes"]]
+    return "\n".join(lines) + "\n"
+
+
+def _measures(result: dict) -> list[str]:
+    return list(dict.fromkeys(row["measure"] for row in result["complementarity_mean"]))

@@ -1,0 +1,183 @@
+"""``ecgkeras.analyze``: chapters 9 and 10 on a ``reproduce`` folder, tested on fake run files in the
+exact format of ``ecgkeras.experiment`` (no training), plus one slow test on a real ``reproduce``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from ecgkeras.analyze import (
+    EXTRA_PAIRS,
+    FUSED_MODEL,
+    REFERENCE_MODEL,
+    UNIMODAL_MODELS,
+    analysis_markdown,
+    analyze,
+    load_predictions,
+)
+from ecgkeras.experiment import run_name
+
+FOLDS, PER_FOLD = 3, 30
+MODEL_VIEWS = {"1D-CNN": ("time",), "2D-CNN": ("scalogram",), "CNN-Transformer": ("spectrum",),
+               "Hybrid 1": ("time", "scalogram"), "Hybrid 2": ("time", "scalogram", "spectrum")}
+
+
+def correct_on(model: str, index: np.ndarray) -> np.ndarray:
+    """Which samples each fake model gets right: Hybrid 1 all, Hybrid 2 5/6, 2D-CNN 2/3, others ~1/2."""
+    rule = {"Hybrid 1": index >= 0, "Hybrid 2": index % 6 != 0, "2D-CNN": index % 3 != 0}
+    return rule.get(model, np.random.default_rng(len(model)).random(len(index)) < 0.5)
+
+
+def fake_features(view: str, latent: np.ndarray, rng) -> np.ndarray:
+    """ReLU-like features: time and scalogram driven by one latent signal, spectrum by noise."""
+    n = len(latent)
+    driven = latent @ rng.normal(size=(2, 8)) if view != "spectrum" else rng.normal(size=(n, 8))
+    features = np.maximum(driven + 0.3 * rng.normal(size=(n, 8)), 0)
+    features[:, 0] = 0  # a dead unit, as trained encoders have
+    return features.astype(np.float32)
+
+
+def write_reproduce_folder(folder, models=tuple(MODEL_VIEWS), folds=FOLDS, seed=0):
+    """A reproduce folder as ``ecgkeras.experiment.reproduce`` writes it, with known predictions."""
+    (folder / "runs").mkdir(parents=True)
+    (folder / "predictions").mkdir()
+    (folder / "settings.json").write_text(json.dumps({"data": "synthetic", "protocol": "leak-free", "folds": folds,
+                                                      "leads": "all", "n_synthetic": folds * PER_FOLD}))
+    rng = np.random.default_rng(0)
+    latent = rng.normal(size=(folds * PER_FOLD, 2))
+    for fold in range(folds):
+        index = np.arange(fold * PER_FOLD, (fold + 1) * PER_FOLD)
+        labels = index % 4
+        for model in models:
+            predicted = np.where(correct_on(model, index), labels, (labels + 1) % 4)
+            probabilities = (0.7 * np.eye(4)[predicted] + 0.075).astype(np.float32)
+            name = run_name(model, fold, seed)
+            np.savez_compressed(folder / "predictions" / f"{name}.npz", labels=labels, probabilities=probabilities,
+                                groups=index, files=np.array([f"ecg{i}.jpg" for i in index]),
+                                **{f"features_{view}": fake_features(view, latent[index], rng)
+                                   for view in MODEL_VIEWS[model]})
+            run = {"model": model, "fold": fold, "seed": seed, "values": {"accuracy": float(np.mean(predicted == labels))},
+                   "history": {}, "confusion_matrix": [], "class_names": list("ABCD"), "leaked": 0.0,
+                   "oversampling": {}}
+            (folder / "runs" / f"{name}.json").write_text(json.dumps(run))
+    return folder
+
+
+@pytest.fixture
+def reproduce_folder(tmp_path):
+    return write_reproduce_folder(tmp_path / "run")
+
+
+def rows(records, **where):
+    return [r for r in records if all(r[key] == value for key, value in where.items())]
+
+
+def test_analyze_writes_tidy_json_and_figures_with_the_known_answers(reproduce_folder):
+    result = analyze(reproduce_folder, n_boot=500, shuffles=3)
+    out = reproduce_folder / "analysis"
+    assert sorted(path.name for path in out.iterdir()) == ["analysis.json", "bootstrap.png", "complementarity.png",
+                                                           "posterior.png"]  # no temporary file left
+    assert json.loads((out / "analysis.json").read_text()) == result  # plain JSON types throughout
+    assert result["models"] == ["1D-CNN", "2D-CNN", "CNN-Transformer", "Hybrid 1", "Hybrid 2"]
+    assert result["folds"] == {"0": [0, 1, 2]} and result["notes"] == []
+
+    pairs = {(r["model_a"], r["model_b"]) for r in result["bootstrap"]}
+    assert pairs == {("1D-CNN", "2D-CNN"), ("CNN-Transformer", "2D-CNN"), ("Hybrid 1", "2D-CNN"),
+                     ("Hybrid 2", "2D-CNN"), ("Hybrid 1", "Hybrid 2")}
+    [gain] = rows(result["bootstrap"], model_a="Hybrid 1", model_b="2D-CNN", metric="accuracy")
+    assert (gain["value_a"], gain["difference"], gain["n"]) == pytest.approx((1.0, 1 / 3, 90))
+    assert gain["ci_low"] > 0 and gain["p_value"] == pytest.approx(1 / 501)
+    [posterior] = rows(result["bayesian"], model_a="Hybrid 1", model_b="Hybrid 2")
+    assert posterior["accuracy_a"] == pytest.approx(91 / 92, abs=0.005)  # (s + 1) / (n + 2)
+    # 2D-CNN is wrong on exactly 10 of the 30 samples of every fold: the same difference in each fold.
+    [t_test] = rows(result["correlated_t_test"], model_a="Hybrid 1", model_b="2D-CNN", metric="accuracy")
+    assert (t_test["n"], t_test["mean"], t_test["scale"], t_test["p_above_rope"]) == pytest.approx((3, 1 / 3, 0, 1))
+    assert t_test["test_fraction"] == pytest.approx(1 / 3)
+
+    mean = {(r["source"], r["domain_a"], r["domain_b"], r["measure"]): r for r in result["complementarity_mean"]}
+    assert {key[0] for key in mean} == {"unimodal models", "Hybrid 2 branches"}
+    shared = mean[("unimodal models", "time", "scalogram", "cka")]
+    unrelated = mean[("unimodal models", "time", "spectrum", "cka")]
+    assert shared["value"] > shared["chance"] + 0.2
+    assert unrelated["value"] < shared["value"] and shared["folds"] == 3 and shared["n"] == 90
+    assert len(rows(result["complementarity"], source="unimodal models", measure="cka")) == 3 * 3  # pairs x folds
+    assert "| Hybrid 1 | 2D-CNN | +0.333 |" in analysis_markdown(result)
+
+
+def test_folds_are_concatenated_so_each_model_predicts_every_sample_once(reproduce_folder):
+    [part] = load_predictions(reproduce_folder).values()
+    np.testing.assert_array_equal(part.fold, np.repeat([0, 1, 2], PER_FOLD))
+    np.testing.assert_array_equal(part.groups, np.arange(FOLDS * PER_FOLD))
+    assert part.probabilities["Hybrid 2"].shape == (90, 4)
+    assert set(part.features["Hybrid 2"]) == {"time", "scalogram", "spectrum"}
+    assert part.features["1D-CNN"]["time"].shape == (90, 8)
+
+
+def test_a_partly_finished_folder_uses_the_folds_every_model_finished(tmp_path):
+    folder = write_reproduce_folder(tmp_path / "run", models=("1D-CNN", "2D-CNN"))
+    for fold in (1, 2):
+        (folder / "runs" / f"{run_name('2D-CNN', fold, 0)}.json").unlink()
+    [part] = load_predictions(folder).values()
+    assert part.folds == [0] and len(part.labels) == PER_FOLD
+    assert part.left_out == {"1D-CNN": [1, 2]}
+    result = analyze(folder, n_boot=50, shuffles=1)
+    assert result["correlated_t_test"] == [] and any("2 or more finished folds" in n for n in result["notes"])
+    assert result["left_out"] == {"0": {"1D-CNN": [1, 2]}} and len(result["bootstrap"]) == 4  # 1 pair x 4 metrics
+
+
+def test_models_without_the_reference_are_analysed_without_comparisons(tmp_path):
+    folder = write_reproduce_folder(tmp_path / "run", models=("1D-CNN", "CNN-Transformer"))
+    result = analyze(folder, n_boot=50, shuffles=1)
+    assert result["bootstrap"] == [] and any("no comparisons" in note for note in result["notes"])
+    assert {r["source"] for r in result["complementarity_mean"]} == {"unimodal models"}
+    assert not (folder / "analysis" / "bootstrap.png").exists()
+
+
+def test_folds_holding_other_samples_for_one_model_are_an_error(reproduce_folder):
+    path = reproduce_folder / "predictions" / f"{run_name('2D-CNN', 1, 0)}.npz"
+    arrays = dict(np.load(path))
+    arrays["groups"] = arrays["groups"][::-1]
+    np.savez_compressed(path, **arrays)
+    with pytest.raises(ValueError, match="test fold 1 of seed 0 holds other samples for '2D-CNN'"):
+        load_predictions(reproduce_folder)
+
+
+def test_a_folder_without_runs_or_settings_says_so(tmp_path):
+    with pytest.raises(FileNotFoundError, match="settings.json is missing"):
+        analyze(tmp_path)
+    (tmp_path / "settings.json").write_text("{}")
+    with pytest.raises(FileNotFoundError, match="no finished runs"):
+        analyze(tmp_path)
+
+
+def test_analyze_does_not_import_keras():
+    code = "import sys, ecgkeras.analyze; print('keras' in sys.modules or 'tensorflow' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+def test_model_names_are_those_of_model_specs():
+    from ecgkeras.models import MODEL_SPECS  # imports Keras (several seconds)
+
+    assert all(MODEL_SPECS[model] == ((view,), None) for view, model in UNIMODAL_MODELS.items())
+    assert MODEL_SPECS[FUSED_MODEL] == (("time", "scalogram", "spectrum"), "concat")
+    assert {REFERENCE_MODEL, *(m for pair in EXTRA_PAIRS for m in pair)} <= set(MODEL_SPECS)
+    assert set(MODEL_VIEWS) <= set(MODEL_SPECS)
+
+
+@pytest.mark.slow  # about a minute on a 2-core CPU: two models x 2 folds, one epoch each
+def test_analyze_reads_a_real_reproduce_folder(tmp_path):
+    from ecgkeras.experiment import reproduce
+    from ecgkeras.train import TrainConfig
+
+    out = tmp_path / "run"
+    reproduce("synthetic", folds=2, models=["1D-CNN", "2D-CNN"], out=out, n_synthetic=48, progress=False,
+              train_config=TrainConfig(epochs=1, patience=0, reduce_lr_patience=0, verbose=0))
+    result = analyze(out, n_boot=200, shuffles=2)
+    assert result["models"] == ["1D-CNN", "2D-CNN"] and result["folds"] == {"0": [0, 1]}
+    assert {r["domain_a"] + "/" + r["domain_b"] for r in result["complementarity_mean"]} == {"time/scalogram"}
+    assert {(r["model_a"], r["model_b"]) for r in result["bootstrap"]} == {("1D-CNN", "2D-CNN")}
+    assert len(result["correlated_t_test"]) == 2
