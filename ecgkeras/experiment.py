@@ -260,6 +260,11 @@ def reproduce(data: str = "synthetic", *, protocol: str = "leak-free", folds: in
             done += len(models) - len(todo)
             if not todo:
                 continue
+            if progress:
+                sizes, balance = report["sizes"], report["oversampling"]
+                print(f"fold {fold}, seed {seed}: train {sizes['train']} "
+                      f"({balance['message'] if balance else 'not oversampled'}), val {sizes['val']}, "
+                      f"test {sizes['test']}; test ECGs also in training: {report['leaked']:.0%}", flush=True)
             views = split_views(splits)
             for model_name in todo:
                 result = train_and_evaluate(model_name, splits, views, train_config=train_config,
