@@ -126,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     reproduce.add_argument("--leads", default="all", help="'all' (12 leads) or one lead, e.g. II")
     reproduce.add_argument("--models", nargs="+", metavar="MODEL",
                            help="a subset, e.g. '1D-CNN' 'Hybrid 1' (default: all seven)")
-    reproduce.add_argument("--n", type=int, help="synthetic ECGs (default 160 quick, 1200 full)")
+    reproduce.add_argument("--n", type=int, help="synthetic ECGs (default 160 quick, 800 full)")
     reproduce.add_argument("--quick", action="store_true", help="quick mode: small data, 3 epochs")
     reproduce.add_argument("--out", required=True, help="output folder (a rerun resumes)")
     reproduce.set_defaults(run=_reproduce)
