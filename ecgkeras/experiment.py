@@ -232,6 +232,8 @@ def reproduce(data: str = "synthetic", *, protocol: str = "leak-free", folds: in
     Returns:
         The tidy results as a pandas DataFrame (also in ``out/results.csv``).
     """
+    import keras
+
     from ecgkeras.models import MODEL_SPECS
     from ecgkeras.train import TrainConfig
 
@@ -271,6 +273,8 @@ def reproduce(data: str = "synthetic", *, protocol: str = "leak-free", folds: in
                 result = train_and_evaluate(model_name, splits, views, train_config=train_config,
                                             seed=1000 * seed + fold)
                 _save_run(out, model_name, fold, seed, result, splits, views, report)
+                del result
+                keras.utils.clear_session()  # frees the finished model; else every model stays in memory
                 done += 1
                 if progress:
                     print(f"[{done}/{total}] {model_name}, fold {fold}, seed {seed}: "
