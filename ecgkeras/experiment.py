@@ -233,6 +233,7 @@ def reproduce(data: str = "synthetic", *, protocol: str = "leak-free", folds: in
         The tidy results as a pandas DataFrame (also in ``out/results.csv``).
     """
     import keras
+    import matplotlib.pyplot as plt
 
     from ecgkeras.models import MODEL_SPECS
     from ecgkeras.train import TrainConfig
@@ -273,18 +274,19 @@ def reproduce(data: str = "synthetic", *, protocol: str = "leak-free", folds: in
                 result = train_and_evaluate(model_name, splits, views, train_config=train_config,
                                             seed=1000 * seed + fold)
                 _save_run(out, model_name, fold, seed, result, splits, views, report)
-                del result
-                keras.utils.clear_session()  # frees the finished model; else every model stays in memory
                 done += 1
                 if progress:
                     print(f"[{done}/{total}] {model_name}, fold {fold}, seed {seed}: "
                           f"accuracy {result.metrics['accuracy']:.3f}, macro F1 {result.metrics['macro_f1']:.3f} "
                           f"({len(result.history['loss'])} epochs, {result.seconds:.0f} s)", flush=True)
+                del result
+                keras.utils.clear_session()  # frees the finished model; else every model stays in memory
     results = read_results(out)
     _atomic_write(out / "results.csv", results.to_csv(index=False))
     _atomic_write(out / "summary.md", summary_markdown(results))
     figure = plot_summary(results)
     figure.savefig(out / "summary.png", dpi=120, bbox_inches="tight")
+    plt.close(figure)
     return results
 
 
