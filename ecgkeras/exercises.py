@@ -167,3 +167,326 @@ def check_leaked_fraction(answer: float, groups, train_index, test_index) -> boo
     if abs(answer - truth * len(test_index)) < 1e-6:
         return _verdict("that is a count of samples; divide by the number of test samples")
     return _verdict(f"expected the fraction of test samples with an ECG seen in training; got {answer:.3f}")
+
+
+# Chapters 4-8: the models --------------------------------------------------------------------
+
+
+def _call_student(student_function, *args):
+    """Run the student's function; return (answer, None) or (None, a message saying what went wrong)."""
+    try:
+        answer = student_function(*args)
+    except Exception as error:  # the student's code may fail in any way: report it
+        return None, f"your function raised {type(error).__name__}: {error}"
+    if answer is None or answer is Ellipsis:
+        return None, "your function returns None: replace the `...` placeholder and return the result"
+    return answer, None
+
+
+def _softmax(scores, axis):
+    exponentials = np.exp(scores - scores.max(axis=axis, keepdims=True))
+    return exponentials / exponentials.sum(axis=axis, keepdims=True)
+
+
+@_unanswered_is_not_an_error
+def check_conv_parameters(answer, layer) -> bool:
+    """Exercises 4.1 and 5.1: the number of weights of a Conv1D or Conv2D layer.
+
+    A convolution learns one kernel per filter; each kernel spans the whole window (``kernel_size``
+    samples, or rows x columns) and every input channel, plus one bias per filter when
+    ``use_bias=True``. The weights are shared along the signal, so the count does not depend on
+    its length. Compare with ``layer.count_params()`` once you have an answer.
+
+    Args:
+        answer: your count (an integer).
+        layer: a built ``keras.layers.Conv1D`` or ``Conv2D``, e.g. ``encoder.get_layer("time_block1_conv")``.
+    """
+    import keras
+
+    if not isinstance(layer, (keras.layers.Conv1D, keras.layers.Conv2D)) or not layer.built:
+        raise ValueError(f"layer must be a built keras Conv1D or Conv2D layer, got {layer!r}")
+    answer = _number(answer)
+    *window_shape, channels, filters = layer.kernel.shape
+    window = int(np.prod(window_shape))
+    biases = filters if layer.use_bias else 0
+    truth = window * channels * filters + biases
+    formula = f"{' x '.join(map(str, window_shape))} x {channels} channels x {filters} filters"
+    if answer == truth:
+        return _verdict(None, f"Correct: {formula}{f' + {filters} biases' if biases else ''} = {truth:,}.")
+    if answer == window * filters + biases:
+        return _verdict(f"each kernel spans all {channels} input channels, not one: multiply by the "
+                        "number of input channels")
+    if not layer.use_bias and answer == truth + filters:
+        return _verdict(f"{layer.name!r} has use_bias=False, so there are no biases to count (in the "
+                        "book's encoders the BatchNormalization after each convolution supplies the shift)")
+    if layer.use_bias and answer == truth - filters:
+        return _verdict("add one bias per filter (use_bias=True)")
+    if answer > truth and answer % truth == 0:
+        return _verdict("the weights are shared along the signal: the count does not depend on its length")
+    return _verdict(f"{answer:g} is not the count; a kernel has kernel_size x input channels weights, "
+                    "one kernel per filter (plus one bias per filter if use_bias=True)")
+
+
+@_unanswered_is_not_an_error
+def check_output_length(answer, input_length: int, blocks: int) -> bool:
+    """Exercises 4.2 and 6.2: the length left after ``blocks`` of Conv (padding "same") + MaxPooling(2).
+
+    A "same" convolution keeps the length; ``MaxPooling(2, padding="same")`` halves it and keeps a
+    last, incomplete window, so an odd length rounds up (125 -> 63).
+
+    Args:
+        answer: your length (an integer).
+        input_length: samples (or bins) entering the first block, e.g. 250.
+        blocks: number of blocks, e.g. 3.
+    """
+    if not isinstance(input_length, int) or input_length < 1:
+        raise ValueError(f"input_length must be a positive integer, got {input_length!r}")
+    if not isinstance(blocks, int) or blocks < 0:
+        raise ValueError(f"blocks must be an integer >= 0, got {blocks!r}")
+    answer = _number(answer)
+    rounded_up = rounded_down = input_length
+    lengths = [input_length]
+    for _ in range(blocks):
+        rounded_up = -(-rounded_up // 2)
+        rounded_down = rounded_down // 2
+        lengths.append(rounded_up)
+    if answer == rounded_up:
+        return _verdict(None, f"Correct: {' -> '.join(map(str, lengths))}.")
+    if answer == rounded_down:
+        return _verdict("pooling with padding='same' keeps the last, incomplete window, so an odd "
+                        "length rounds up (e.g. 125 -> 63), not down")
+    if answer == input_length:
+        return _verdict("a 'same' convolution keeps the length, but each MaxPooling(2) halves it")
+    if answer == input_length / 2**blocks:
+        return _verdict("lengths are whole numbers: halve and round up once per block, not all at once")
+    if answer in lengths:
+        return _verdict(f"that is the length after {lengths.index(answer)} blocks; there are {blocks}")
+    return _verdict(f"{answer:g} is not it: follow the length block by block, halving (rounding up) "
+                    "at each pooling layer")
+
+
+@_unanswered_is_not_an_error
+def check_recall(answer, matrix) -> bool:
+    """Exercise 5.2: per-class recall from a confusion matrix (rows true class, columns predicted).
+
+    Recall of class c: the share of the samples whose true class is c that the model predicted as c.
+
+    Args:
+        answer: float (n_classes,), your recall per class, in 0..1.
+        matrix: int (n_classes, n_classes), e.g. ``result.metrics["confusion_matrix"]``.
+    """
+    matrix = np.asarray(matrix, dtype=float)
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(f"matrix must be square (n_classes, n_classes), got shape {matrix.shape}")
+    answer = np.asarray(_indices(answer), dtype=float)
+    diagonal = np.diag(matrix)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        truth = diagonal / matrix.sum(axis=1)
+        precision = diagonal / matrix.sum(axis=0)
+    if answer.shape != truth.shape:
+        return _verdict(f"expected one recall per class, shape {truth.shape}, got {answer.shape}")
+    if np.allclose(answer, truth, atol=1e-3, equal_nan=True):
+        return _verdict(None, f"Correct: {np.round(truth, 2).tolist()}.")
+    if np.allclose(answer, 100 * truth, atol=0.1, equal_nan=True):
+        return _verdict("those are percentages; give shares between 0 and 1")
+    if np.allclose(answer, precision, atol=1e-3, equal_nan=True):
+        return _verdict("that is precision (divided by the column sums, the predicted counts); recall "
+                        "divides the diagonal by the row sums, the true counts")
+    if np.allclose(answer, diagonal):
+        return _verdict("those are counts of correct predictions; divide each by its row's sum")
+    return _verdict("recall of class c = matrix[c, c] / matrix[c].sum() (rows are the true classes)")
+
+
+@_unanswered_is_not_an_error
+def check_attention(student_function) -> bool:
+    """Exercise 6.1: scaled dot-product attention in numpy.
+
+    Your function takes ``queries`` (n_queries, d), ``keys`` (n_keys, d) and ``values``
+    (n_keys, d_values) and returns float (n_queries, d_values):
+    ``softmax(queries @ keys.T / sqrt(d)) @ values``, the softmax running over the keys (each
+    row of weights sums to 1). Returning ``(output, weights)`` is fine too.
+    """
+    if student_function is Ellipsis:
+        raise _Unanswered
+    rng = np.random.default_rng(0)
+    queries, keys = 2 * rng.standard_normal((3, 4)), 2 * rng.standard_normal((5, 4))
+    values = rng.standard_normal((5, 2))
+    answer, problem = _call_student(student_function, queries, keys, values)
+    if problem:
+        return _verdict(problem)
+    if isinstance(answer, tuple):
+        answer = answer[0]
+    answer = np.asarray(answer, dtype=float)
+    scores = queries @ keys.T
+    truth = _softmax(scores / 2, axis=1) @ values
+    if answer.shape != truth.shape:
+        return _verdict(f"for 3 queries and values with 2 columns expected shape {truth.shape}, got "
+                        f"{answer.shape}: weights (n_queries, n_keys) @ values (n_keys, d_values)")
+    mistakes = [
+        (_softmax(scores, axis=1) @ values, "scale the scores: divide them by sqrt(d) before the softmax"),
+        (_softmax(scores / 4, axis=1) @ values, "divide the scores by the square root of d (here 2), not by d"),
+        (_softmax(scores / 2, axis=0) @ values, "the softmax runs over the keys (axis 1): each query's "
+                                                "weights must sum to 1"),
+        (scores / 2 @ values, "turn the scores into weights with a softmax over the keys"),
+    ]
+    if np.allclose(answer, truth, atol=1e-6):
+        return _verdict(None)
+    for wrong, message in mistakes:
+        if np.allclose(answer, wrong, atol=1e-6):
+            return _verdict(message)
+    return _verdict("expected softmax(queries @ keys.T / sqrt(d), over the keys) @ values")
+
+
+@_unanswered_is_not_an_error
+def check_hybrid_model(model, input_shapes=None, n_classes: int = 4) -> bool:
+    """Exercise 7.1: your Hybrid 1, built with the functional API.
+
+    Expected: a ``keras.Model`` with two inputs named "time" (250, 12) and "scalogram" (64, 64, 12)
+    (names matter: the book feeds dicts keyed by view), one branch per input, their feature
+    vectors joined by a ``Concatenate`` layer, and a softmax over ``n_classes`` classes.
+
+    Args:
+        model: your model.
+        input_shapes: view name -> shape without the batch axis (default: the book's time and
+            scalogram shapes).
+        n_classes: number of classes.
+    """
+    import keras
+
+    if model is Ellipsis or model is None:
+        raise _Unanswered
+    input_shapes = input_shapes or {"time": (250, 12), "scalogram": (64, 64, 12)}
+    if not isinstance(model, keras.Model):
+        return _verdict(f"expected a keras.Model (keras.Model(inputs, outputs)), got {type(model).__name__}")
+    names = sorted(tensor.name for tensor in model.inputs)
+    if names != sorted(input_shapes):
+        return _verdict(f"the inputs must be named {sorted(input_shapes)} (keras.Input(shape, name=...)), so "
+                        f"that a dict of views reaches the right branch; yours are {names}")
+    for tensor in model.inputs:
+        if tuple(tensor.shape[1:]) != tuple(input_shapes[tensor.name]):
+            return _verdict(f"input {tensor.name!r} must have shape {tuple(input_shapes[tensor.name])} "
+                            f"without the batch axis, got {tuple(tensor.shape[1:])}")
+    if len(model.outputs) != 1 or tuple(model.outputs[0].shape[1:]) != (n_classes,):
+        shapes = [tuple(tensor.shape) for tensor in model.outputs]
+        return _verdict(f"expected one output of shape (None, {n_classes}), one probability per class; got {shapes}")
+    if not any(isinstance(layer, keras.layers.Concatenate) for layer in model.layers):
+        return _verdict("feature-level fusion joins the branches' feature vectors with layers.Concatenate()")
+    rng = np.random.default_rng(0)
+    batch = {name: rng.standard_normal((2, *shape)).astype("float32") for name, shape in input_shapes.items()}
+    probabilities = keras.ops.convert_to_numpy(model(batch, training=False))
+    if not np.allclose(probabilities.sum(axis=1), 1, atol=1e-4) or (probabilities < 0).any():
+        return _verdict("the outputs must be class probabilities: end with Dense(n_classes, activation='softmax')")
+    return _verdict(None, f"Correct: {model.count_params():,} parameters.")
+
+
+@_unanswered_is_not_an_error
+def check_disagreements(answer, labels, predicted_a, predicted_b) -> bool:
+    """Exercise 7.2: on how many test ECGs is model A right and B wrong, and B right and A wrong?
+
+    Only these ECGs separate two models tested on the same samples: the accuracy difference is
+    ``(a_only - b_only) / n``, and paired tests (McNemar's, the bootstrap of part III) start here.
+
+    Args:
+        answer: ``(a_only, b_only)``, two counts.
+        labels: int (n,) true classes.
+        predicted_a, predicted_b: int (n,) the classes predicted by models A and B.
+    """
+    labels, predicted_a, predicted_b = (np.asarray(x) for x in (labels, predicted_a, predicted_b))
+    if not labels.ndim == 1 or predicted_a.shape != labels.shape or predicted_b.shape != labels.shape:
+        raise ValueError(f"labels, predicted_a and predicted_b must be 1-D arrays of one length, got shapes "
+                         f"{labels.shape}, {predicted_a.shape}, {predicted_b.shape}")
+    answer = np.asarray(_indices(answer), dtype=float)
+    if answer.shape != (2,):
+        return _verdict(f"give two counts, (a_only, b_only), got shape {answer.shape}")
+    right_a, right_b = predicted_a == labels, predicted_b == labels
+    a_only, b_only = int((right_a & ~right_b).sum()), int((right_b & ~right_a).sum())
+    if answer.tolist() == [a_only, b_only]:
+        difference = (a_only - b_only) / len(labels)
+        return _verdict(None, f"Correct: A alone is right on {a_only} ECGs, B alone on {b_only}; the accuracy "
+                              f"difference is ({a_only} - {b_only}) / {len(labels)} = {difference:+.3f}.")
+    if answer.tolist() == [b_only, a_only]:
+        return _verdict("the order is swapped: first A right and B wrong, then B right and A wrong")
+    if answer.tolist() == [int(right_a.sum()), int(right_b.sum())]:
+        return _verdict("those are each model's correct predictions; count only the ECGs where exactly one "
+                        "of the two is right")
+    if int((predicted_a != predicted_b).sum()) in answer.tolist():
+        return _verdict("two models can disagree and both be wrong: count the ECGs where exactly one is right")
+    return _verdict("a_only = ECGs where A is right and B is wrong; b_only the other way round")
+
+
+@_unanswered_is_not_an_error
+def check_late_fusion(student_function) -> bool:
+    """Exercise 8.1: late fusion, the mean of the branches' class probabilities.
+
+    Your function takes a list of float arrays (n, n_classes), one per branch (each row sums to 1),
+    and returns the fused probabilities float (n, n_classes), whose rows again sum to 1.
+    """
+    if student_function is Ellipsis:
+        raise _Unanswered
+    rng = np.random.default_rng(1)
+    branches = [_softmax(2 * rng.standard_normal((6, 4)), axis=1) for _ in range(3)]
+    answer, problem = _call_student(student_function, [b.copy() for b in branches])
+    if problem:
+        return _verdict(problem)
+    answer = np.asarray(answer, dtype=float)
+    stacked = np.stack(branches)
+    truth = stacked.mean(axis=0)
+    if answer.shape == (6,):
+        return _verdict("return the fused probabilities (n, n_classes), not the predicted labels")
+    if answer.shape != truth.shape:
+        return _verdict(f"expected shape {truth.shape} (samples, classes), got {answer.shape}: average over "
+                        "the branches, i.e. the first axis of np.stack(branch_probabilities)")
+    if np.allclose(answer, truth):
+        return _verdict(None)
+    if np.allclose(answer, stacked.sum(axis=0)):
+        return _verdict("the rows must sum to 1: divide the sum by the number of branches (take the mean)")
+    votes = np.eye(4)[stacked.argmax(axis=2)].mean(axis=0)
+    if np.allclose(answer, votes):
+        return _verdict("that is a vote (the share of branches predicting each class); average the "
+                        "probabilities themselves, so a confident branch counts more")
+    product = stacked.prod(axis=0)
+    if np.allclose(answer, product) or np.allclose(answer, product / product.sum(axis=1, keepdims=True)):
+        return _verdict("multiplying the probabilities is another rule (a product of experts); the "
+                        "book's late fusion takes their mean")
+    return _verdict("expected the mean of the branch probabilities, sample by sample and class by class")
+
+
+@_unanswered_is_not_an_error
+def check_attention_fusion(student_function) -> bool:
+    """Exercise 8.2: attention fusion's forward pass in numpy.
+
+    Your function takes ``features`` float (n, views, width) (each view's projected feature
+    vector), ``score_weights`` float (width,) and ``score_bias`` (a float), and returns
+    ``(weights, fused)``: ``weights`` float (n, views), the softmax over the views of
+    ``features @ score_weights + score_bias``; ``fused`` float (n, width), the sum of the views'
+    features weighted by them. (``ecgkeras.models.fusion`` does the same with Keras layers.)
+    """
+    if student_function is Ellipsis:
+        raise _Unanswered
+    rng = np.random.default_rng(2)
+    features = rng.standard_normal((5, 3, 4))
+    score_weights, score_bias = rng.standard_normal(4), 0.3
+    answer, problem = _call_student(student_function, features.copy(), score_weights.copy(), score_bias)
+    if problem:
+        return _verdict(problem)
+    if not isinstance(answer, tuple) or len(answer) != 2:
+        return _verdict("return two arrays, (weights, fused)")
+    weights, fused = (np.asarray(a, dtype=float) for a in answer)
+    scores = features @ score_weights + score_bias  # (n, views)
+    truth_weights = _softmax(scores, axis=1)
+    if weights.shape != truth_weights.shape:
+        return _verdict(f"weights must have one value per sample and view, shape {truth_weights.shape}, got {weights.shape}")
+    if np.allclose(weights, _softmax(scores, axis=0)):
+        return _verdict("the softmax runs over the views (axis 1): each sample's weights must sum to 1")
+    if np.allclose(weights, scores):
+        return _verdict("turn the scores into weights with a softmax over the views")
+    if not np.allclose(weights, truth_weights):
+        return _verdict("weights: score each view with features @ score_weights + score_bias, then a softmax over the views")
+    truth_fused = np.einsum("nv,nvw->nw", truth_weights, features)
+    if fused.shape != truth_fused.shape:
+        return _verdict(f"fused must be one feature vector per sample, shape {truth_fused.shape}, got {fused.shape}")
+    if np.allclose(fused, features.mean(axis=1)):
+        return _verdict("fused is a plain mean of the views: weight each view's features by its attention weight")
+    if not np.allclose(fused, truth_fused):
+        return _verdict("fused: multiply each view's features by its weight and sum over the views")
+    return _verdict(None)

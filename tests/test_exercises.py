@@ -89,3 +89,206 @@ def test_placeholder_answer_gets_a_hint_not_an_error(capsys):
     assert "placeholder" in capsys.readouterr().out
     assert not exercises.check_group_split(..., ..., [0, 1], [0, 1])
     assert "placeholder" in capsys.readouterr().out
+
+
+# Chapters 4-8 ------------------------------------------------------------------------------
+
+
+def _conv_layer(kind, use_bias):
+    import keras
+
+    if kind == "1d":
+        layer = keras.layers.Conv1D(32, 7, use_bias=use_bias)
+        layer.build((None, 250, 12))
+    else:
+        layer = keras.layers.Conv2D(32, 3, use_bias=use_bias)
+        layer.build((None, 32, 32, 16))
+    return layer
+
+
+@pytest.mark.parametrize("kind, use_bias, right", [("1d", False, 7 * 12 * 32), ("1d", True, 7 * 12 * 32 + 32),
+                                                   ("2d", False, 3 * 3 * 16 * 32)])
+def test_conv_parameters_check_accepts_the_count(capsys, kind, use_bias, right):
+    layer = _conv_layer(kind, use_bias)
+    assert right == layer.count_params()
+    assert exercises.check_conv_parameters(right, layer)
+    assert "Correct" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("kind, use_bias, wrong, message", [
+    ("1d", False, 7 * 32, "spans all 12 input channels"),
+    ("2d", False, 3 * 3 * 32, "spans all 16 input channels"),
+    ("1d", False, 7 * 12 * 32 + 32, "use_bias=False"),
+    ("1d", True, 7 * 12 * 32, "add one bias per filter"),
+    ("1d", False, 7 * 12 * 32 * 250, "does not depend on its length"),
+    ("1d", False, 1234, "is not the count"),
+])
+def test_conv_parameters_check_names_the_mistake(capsys, kind, use_bias, wrong, message):
+    assert not exercises.check_conv_parameters(wrong, _conv_layer(kind, use_bias))
+    assert message in capsys.readouterr().out
+
+
+def test_conv_parameters_check_needs_a_conv_layer():
+    import keras
+
+    with pytest.raises(ValueError, match="Conv1D or Conv2D"):
+        exercises.check_conv_parameters(10, keras.layers.Dense(3))
+
+
+@pytest.mark.parametrize("answer, message", [
+    (32, "Correct: 250 -> 125 -> 63 -> 32"),
+    (31, "rounds up"),
+    (250, "each MaxPooling(2) halves it"),
+    (250 / 8, "halve and round up once per block"),
+    (63, "the length after 2 blocks; there are 3"),
+    (40, "block by block"),
+    (..., "replace the `...` placeholder"),
+])
+def test_output_length_check(capsys, answer, message):
+    assert exercises.check_output_length(answer, 250, 3) == message.startswith("Correct")
+    assert message in capsys.readouterr().out
+
+
+def test_output_length_check_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="input_length"):
+        exercises.check_output_length(3, 0, 2)
+    with pytest.raises(ValueError, match="blocks"):
+        exercises.check_output_length(3, 10, -1)
+
+
+CONFUSION = np.array([[8, 2, 0], [4, 6, 0], [0, 2, 8]])
+
+
+@pytest.mark.parametrize("answer, message", [
+    ([0.8, 0.6, 0.8], "Correct"),
+    ([80, 60, 80], "percentages"),
+    ([8 / 12, 6 / 10, 1.0], "that is precision"),
+    ([8, 6, 8], "counts of correct predictions"),
+    ([0.8, 0.6], "one recall per class"),
+    ([0.5, 0.5, 0.5], "rows are the true classes"),
+])
+def test_recall_check(capsys, answer, message):
+    assert exercises.check_recall(answer, CONFUSION) == (message == "Correct")
+    assert message in capsys.readouterr().out
+
+
+def _attention(queries, keys, values):
+    scores = queries @ keys.T / np.sqrt(queries.shape[1])
+    weights = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return weights / weights.sum(axis=1, keepdims=True) @ values
+
+
+def _softmax(x, axis):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+@pytest.mark.parametrize("function, message", [
+    (_attention, "Correct"),
+    (lambda q, k, v: (_attention(q, k, v), None), "Correct"),  # (output, weights) is fine too
+    (lambda q, k, v: _softmax(q @ k.T, 1) @ v, "divide them by sqrt(d)"),
+    (lambda q, k, v: _softmax(q @ k.T / q.shape[1], 1) @ v, "not by d"),
+    (lambda q, k, v: _softmax(q @ k.T / 2, 0) @ v, "runs over the keys"),
+    (lambda q, k, v: q @ k.T / 2 @ v, "with a softmax"),
+    (lambda q, k, v: _softmax(q @ k.T / 2, 1), "expected shape (3, 2)"),
+    (lambda q, k, v: None, "returns None"),
+    (lambda q, k, v: q @ v, "raised ValueError"),
+    (lambda q, k, v: _attention(q, k, v) + 1, "expected softmax("),
+])
+def test_attention_check(capsys, function, message):
+    assert exercises.check_attention(function) == (message == "Correct")
+    assert message in capsys.readouterr().out
+
+
+def test_attention_check_accepts_the_placeholder(capsys):
+    assert not exercises.check_attention(...)
+    assert "placeholder" in capsys.readouterr().out
+
+
+SMALL_SHAPES = {"time": (32, 2), "scalogram": (8, 8, 2)}
+
+
+def _hybrid(names=("time", "scalogram"), shapes=None, fuse="concat", classes=4, activation="softmax"):
+    import keras
+    from keras import layers
+
+    shapes = shapes or SMALL_SHAPES
+    time = keras.Input(shapes["time"], name=names[0])
+    scalogram = keras.Input(shapes["scalogram"], name=names[1])
+    a = layers.Dense(8)(layers.GlobalAveragePooling1D()(time))
+    b = layers.Dense(8)(layers.GlobalAveragePooling2D()(scalogram))
+    fused = layers.Concatenate()([a, b]) if fuse == "concat" else layers.Add()([a, b])
+    return keras.Model([time, scalogram], layers.Dense(classes, activation=activation)(fused))
+
+
+@pytest.mark.parametrize("model, message", [
+    (lambda: _hybrid(), "Correct"),
+    (lambda: _hybrid(names=("signal", "image")), "must be named ['scalogram', 'time']"),
+    (lambda: _hybrid(shapes={"time": (32, 1), "scalogram": (8, 8, 2)}), "input 'time' must have shape (32, 2)"),
+    (lambda: _hybrid(classes=3), "one output of shape (None, 4)"),
+    (lambda: _hybrid(fuse="add"), "layers.Concatenate()"),
+    (lambda: _hybrid(activation=None), "activation='softmax'"),
+    (lambda: "a model", "expected a keras.Model"),
+    (lambda: ..., "placeholder"),
+])
+def test_hybrid_model_check(capsys, model, message):
+    assert exercises.check_hybrid_model(model(), SMALL_SHAPES) == (message == "Correct")
+    assert message in capsys.readouterr().out
+
+
+def test_hybrid_model_check_knows_the_book_shapes(capsys):
+    assert exercises.check_hybrid_model(_hybrid(shapes={"time": (250, 12), "scalogram": (64, 64, 12)}))
+
+
+@pytest.mark.parametrize("function, message", [
+    (lambda branches: np.mean(branches, axis=0), "Correct"),
+    (lambda branches: np.sum(branches, axis=0), "take the mean"),
+    (lambda branches: np.mean(branches, axis=0).argmax(axis=1), "not the predicted labels"),
+    (lambda branches: np.eye(4)[np.argmax(branches, axis=2)].mean(axis=0), "that is a vote"),
+    (lambda branches: np.prod(branches, axis=0), "product of experts"),
+    (lambda branches: np.mean(branches, axis=2), "expected shape (6, 4)"),
+    (lambda branches: np.max(branches, axis=0), "expected the mean"),
+    (lambda branches: 1 / 0, "ZeroDivisionError"),
+    (..., "placeholder"),
+])
+def test_late_fusion_check(capsys, function, message):
+    assert exercises.check_late_fusion(function) == (message == "Correct")
+    assert message in capsys.readouterr().out
+
+
+def _attention_fusion(features, score_weights, score_bias, softmax_axis=1, weighted=True):
+    weights = _softmax(features @ score_weights + score_bias, softmax_axis)
+    fused = (weights[:, :, None] * features).sum(axis=1) if weighted else features.mean(axis=1)
+    return weights, fused
+
+
+@pytest.mark.parametrize("function, message", [
+    (_attention_fusion, "Correct"),
+    (lambda f, w, b: _attention_fusion(f, w, b, softmax_axis=0), "runs over the views (axis 1)"),
+    (lambda f, w, b: (f @ w + b, f.mean(axis=1)), "with a softmax over the views"),
+    (lambda f, w, b: _attention_fusion(f, w, b + 5.0), "Correct"),  # a common shift cancels in the softmax
+    (lambda f, w, b: (_softmax(f.sum(axis=2), 1), f.mean(axis=1)), "score each view"),
+    (lambda f, w, b: _attention_fusion(f, w, b, weighted=False), "plain mean"),
+    (lambda f, w, b: (_attention_fusion(f, w, b)[0], f.sum(axis=1)), "multiply each view's features"),
+    (lambda f, w, b: (_attention_fusion(f, w, b)[0], f), "one feature vector per sample"),
+    (lambda f, w, b: _attention_fusion(f, w, b)[1], "return two arrays"),
+])
+def test_attention_fusion_check(capsys, function, message):
+    assert exercises.check_attention_fusion(function) == (message == "Correct")
+    assert message in capsys.readouterr().out
+
+
+def test_disagreements_check(capsys):
+    labels = np.array([0, 1, 2, 3, 0, 1, 2, 3])
+    a = np.array([0, 1, 2, 0, 0, 0, 1, 3])  # right on 0, 1, 2, 4, 7
+    b = np.array([0, 2, 2, 3, 1, 0, 0, 3])  # right on 0, 2, 3, 7
+    # A alone right on 1, 4; B alone right on 3; both wrong on 5 and 6 (and they disagree on 6)
+    assert exercises.check_disagreements((2, 1), labels, a, b)
+    assert "(2 - 1) / 8 = +0.125" in capsys.readouterr().out
+    for answer, message in [((1, 2), "swapped"), ((5, 4), "each model's correct predictions"),
+                            ((4, 1), "disagree and both be wrong"), ((0, 0), "a_only = "),
+                            ((2,), "two counts"), (..., "placeholder")]:
+        assert not exercises.check_disagreements(answer, labels, a, b)
+        assert message in capsys.readouterr().out
+    with pytest.raises(ValueError, match="one length"):
+        exercises.check_disagreements((0, 0), labels, a[:3], b)
