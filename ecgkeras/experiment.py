@@ -319,24 +319,27 @@ def published_results(name: str):
     """The tidy results of a committed ``reproduce`` run, e.g. ``"mendeley-distinct/leak-free-12-leads"``.
 
     Read from ``results/<name>/results.csv`` of the repository when ``ecgkeras`` runs from a
-    clone, else downloaded once from the book's repository (Colab) into the cache folder.
-    ``results/README.md`` names the command that made each run.
+    clone, else downloaded once from the book's repository (Colab) into the cache folder. A name
+    ending in ``.csv`` is read as it is (e.g. ``"mendeley-distinct/ablation-1d-cnn.csv"``).
+    ``results/README.md`` names the command that made each file.
 
     Returns:
-        pandas DataFrame, as :func:`read_results`.
+        pandas DataFrame (for a ``reproduce`` run: as :func:`read_results`).
     """
     import pandas as pd
 
+    relative = name if name.endswith(".csv") else f"{name}/results.csv"
     root = config.repository_root()
-    local = root / "results" / name / "results.csv" if root else None
+    local = root / "results" / relative if root else None
     if local is not None and local.is_file():
         return pd.read_csv(local)
     if root is not None:
         raise FileNotFoundError(f"{local} not found; see results/README.md for the command that makes it")
     import pooch
 
-    url = f"{config.REPOSITORY}/raw/{config.BRANCH}/results/{name}/results.csv"
-    path = pooch.retrieve(url, known_hash=None, path=config.cache_dir() / "results" / name, fname="results.csv")
+    url = f"{config.REPOSITORY}/raw/{config.BRANCH}/results/{relative}"
+    target = config.cache_dir() / "results" / relative
+    path = pooch.retrieve(url, known_hash=None, path=target.parent, fname=target.name)
     return pd.read_csv(path)
 
 

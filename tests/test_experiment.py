@@ -160,6 +160,15 @@ def test_published_results_says_where_the_command_is(monkeypatch, tmp_path):
         published_results("synthetic/never-run")
 
 
+def test_published_results_reads_a_run_folder_or_a_named_csv(monkeypatch, tmp_path):
+    monkeypatch.setattr(config, "repository_root", lambda: tmp_path)
+    (tmp_path / "results" / "real" / "run").mkdir(parents=True)
+    pd.DataFrame({"model": ["1D-CNN"], "value": [0.5]}).to_csv(tmp_path / "results" / "real" / "run" / "results.csv")
+    pd.DataFrame({"variant": ["lead II"]}).to_csv(tmp_path / "results" / "real" / "ablation.csv", index=False)
+    assert published_results("real/run")["value"].tolist() == [0.5]
+    assert published_results("real/ablation.csv")["variant"].tolist() == ["lead II"]
+
+
 def test_repository_url_is_the_one_in_the_book_config():
     book_config = yaml.safe_load((REPO / "_config.yml").read_text())
     assert config.REPOSITORY == book_config["repository"]["url"]
