@@ -421,15 +421,25 @@ def _claim_folder(out: Path, settings: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
     recorded = out / "settings.json"
     if recorded.exists():
-        previous = json.loads(recorded.read_text())
-        if previous != json.loads(json.dumps(settings)):
-            changed = sorted(k for k in settings | previous if previous.get(k) != json.loads(json.dumps(settings)).get(k))
+        previous = _comparable(json.loads(recorded.read_text()))
+        current = _comparable(json.loads(json.dumps(settings)))
+        if previous != current:
+            changed = sorted(k for k in current | previous if previous.get(k) != current.get(k))
             raise ValueError(f"{out} holds runs made with other settings ({', '.join(changed)} differ); "
                              "use another --out folder, or delete this one to start again")
     else:
         _atomic_write(recorded, json.dumps(settings, indent=1))
     (out / "runs").mkdir(exist_ok=True)
     (out / "predictions").mkdir(exist_ok=True)
+
+
+def _comparable(settings: dict) -> dict:
+    """Settings with a ``mendeley:PATH`` folder resolved, so "../x" and "/abs/x" compare equal."""
+    data = settings.get("data", "")
+    if isinstance(data, str) and data.startswith("mendeley:"):
+        folder = Path(data.removeprefix("mendeley:")).expanduser().resolve()
+        return settings | {"data": f"mendeley:{folder}"}
+    return settings
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -131,6 +131,20 @@ def test_reproduce_rejects_bad_arguments_before_training(tmp_path):
         reproduce(leads="V7", models=["1D-CNN"], out=tmp_path / "c", n_synthetic=40, train_config=ONE_EPOCH)
 
 
+def test_a_folder_spelled_differently_resumes_but_other_settings_are_refused(tmp_path, monkeypatch):
+    from ecgkeras.experiment import _claim_folder
+
+    data = tmp_path / "images"
+    data.mkdir()
+    monkeypatch.chdir(tmp_path)
+    _claim_folder(tmp_path / "out", {"data": f"mendeley:{data}", "folds": 5})
+    _claim_folder(tmp_path / "out", {"data": "mendeley:images", "folds": 5})  # same folder: accepted
+    with pytest.raises(ValueError, match=r"other settings \(folds differ\)"):
+        _claim_folder(tmp_path / "out", {"data": "mendeley:images", "folds": 3})
+    with pytest.raises(ValueError, match=r"data differ"):
+        _claim_folder(tmp_path / "out", {"data": "mendeley:elsewhere", "folds": 5})
+
+
 def test_cli_reports_a_missing_path_as_an_error(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["reproduce", "--data", f"mendeley:{tmp_path / 'nowhere'}", "--out", str(tmp_path / "out")])
