@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ecgkeras.analysis import compare_domains, plot_domain_similarity
-from ecgkeras.experiment import run_name
+from ecgkeras.experiment import finished_runs, run_name
 from ecgkeras.stats import (
     bayesian_comparison,
     classification_metrics,
@@ -74,10 +74,7 @@ def load_predictions(folder) -> dict[int, SeedPredictions]:
             hold different samples (labels or ECG ids differ: runs of different data mixed).
     """
     folder = Path(folder)
-    runs = [json.loads(path.read_text()) for path in sorted((folder / "runs").glob("*.json"))]
-    if not runs:
-        raise FileNotFoundError(f"{folder}: no finished runs in {folder / 'runs'}; "
-                                f"run `ecgkeras reproduce --out {folder}`")
+    runs = finished_runs(folder)
     finished = defaultdict(lambda: defaultdict(set))  # seed -> model -> folds
     for run in runs:
         finished[run["seed"]][run["model"]].add(run["fold"])

@@ -33,7 +33,7 @@ import numpy as np
 
 from ecgkeras import config
 from ecgkeras.data.dataset import ECGDataset
-from ecgkeras.data.splits import PROTOCOLS, group_kfold, oversample
+from ecgkeras.data.splits import PROTOCOLS, group_kfold, leaked_share, one_file_per_ecg, oversample
 
 #: Metrics written per run (floats in 0..1), in the order of the summary table.
 METRICS = ("accuracy", "macro_f1", "macro_precision", "macro_recall")
@@ -136,8 +136,7 @@ def cv_folds(dataset: ECGDataset, *, protocol: str = "leak-free", folds: int = 5
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
         pairs = list(splitter.split(np.zeros(len(dataset)), dataset.labels))
     else:
-        _, first = np.unique(dataset.groups, return_index=True)
-        dataset = dataset.subset(np.sort(first))
+        dataset = one_file_per_ecg(dataset)
         pairs = group_kfold(dataset.labels, dataset.groups, k=folds, seed=seed)
     result = []
     for fold, (train_index, test_index) in enumerate(pairs):
@@ -148,9 +147,8 @@ def cv_folds(dataset: ECGDataset, *, protocol: str = "leak-free", folds: int = 5
                   "test": dataset.subset(test_index)}
         if protocol == "leak-free" and balance is not None:
             splits["train"], balance_report = oversample(splits["train"], method=balance, seed=seed)
-        real_test = splits["test"].groups >= 0
-        leaked = float(np.isin(splits["test"].groups[real_test], splits["train"].groups).mean())
-        result.append((splits, {"fold": fold, "oversampling": balance_report, "leaked": leaked,
+        result.append((splits, {"fold": fold, "oversampling": balance_report,
+                                "leaked": leaked_share(splits["train"], splits["test"]),
                                 "sizes": {name: len(part) for name, part in splits.items()}}))
     return result
 
@@ -290,6 +288,19 @@ def reproduce(data: str = "synthetic", *, protocol: str = "leak-free", folds: in
     return results
 
 
+def finished_runs(folder) -> list[dict]:
+    """The run files of a ``reproduce`` folder (``runs/*.json``, sorted by name), as dicts.
+
+    Raises:
+        FileNotFoundError: no run is finished yet.
+    """
+    folder = Path(folder)
+    files = sorted((folder / "runs").glob("*.json"))
+    if not files:
+        raise FileNotFoundError(f"{folder}: no finished runs in {folder / 'runs'}; run `ecgkeras reproduce --out {folder}`")
+    return [json.loads(path.read_text()) for path in files]
+
+
 def read_results(folder):
     """The tidy results of a ``reproduce`` folder, from its finished run files.
 
@@ -301,13 +312,9 @@ def read_results(folder):
     import pandas as pd
 
     folder = Path(folder)
-    files = sorted((folder / "runs").glob("*.json"))
-    if not files:
-        raise FileNotFoundError(f"{folder}: no finished runs in {folder / 'runs'}; run `ecgkeras reproduce --out {folder}`")
     settings = json.loads((folder / "settings.json").read_text())
     rows = []
-    for path in files:
-        run = json.loads(path.read_text())
+    for run in finished_runs(folder):
         for metric, value in run["values"].items():
             rows.append({"data": settings["data"], "protocol": settings["protocol"], "leads": settings["leads"],
                          "model": run["model"], "fold": run["fold"], "seed": run["seed"],

@@ -7,7 +7,9 @@ from ecgkeras.data.dataset import ECGDataset
 from ecgkeras.data.splits import (
     group_kfold,
     leaked_fraction,
+    leaked_share,
     naive_split,
+    one_file_per_ecg,
     oversample,
     protocol_splits,
     split_train_val_test,
@@ -293,3 +295,12 @@ def test_naive_protocol_leaks_copies():
 def test_protocol_splits_rejects_unknown_protocol():
     with pytest.raises(ValueError, match="protocol must be one of"):
         protocol_splits(_duplicated_dataset(), protocol="random")
+
+
+def test_one_file_per_ecg_and_leaked_share_known_answers():
+    dataset = ECGDataset(signals=np.zeros((5, 250, 12)), labels=[0, 0, 1, 1, 1], groups=[7, 7, 3, 9, 3])
+    distinct = one_file_per_ecg(dataset)
+    assert distinct.groups.tolist() == [7, 3, 9]  # first file of each ECG, in the data set's order
+    train = dataset.subset([0, 2])  # ECGs 7 and 3
+    test = ECGDataset(signals=np.zeros((4, 250, 12)), labels=[0, 1, 1, 1], groups=[7, 9, -1, -2])
+    assert leaked_share(train, test) == 0.5  # of the real test ECGs 7 and 9, one is in training
