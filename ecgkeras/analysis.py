@@ -357,9 +357,11 @@ def plot_cross_correlations(features: dict):
     for ax, (name_a, name_b) in zip(axes[0], pairs):
         matrix = cross_correlation(features[name_a], features[name_b])
         sns.heatmap(matrix, vmin=-1, vmax=1, center=0, cmap="vlag", ax=ax, xticklabels=False, yticklabels=False,
-                    cbar=ax is axes[0, -1])
+                    cbar=False)
         ax.set(xlabel=f"{name_b} features", ylabel=f"{name_a} features",
                title=f"mean r {np.nanmean(matrix):+.2f}, mean |r| {np.nanmean(np.abs(matrix)):.2f}")
+    # One colour bar for all panels (seaborn's own, on the last heatmap, breaks the constrained layout).
+    fig.colorbar(axes[0, 0].collections[0], ax=list(axes[0]), label="Pearson r", shrink=0.9)
     fig.set_layout_engine("constrained")  # at the end: seaborn draws the whole figure in every heatmap call
     return fig
 

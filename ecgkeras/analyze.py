@@ -37,6 +37,8 @@ FUSED_MODEL = "Hybrid 2"
 REFERENCE_MODEL = "2D-CNN"
 #: ... and these pairs are compared too: (A, B) asks "is A better than B?".
 EXTRA_PAIRS = (("Hybrid 1", "Hybrid 2"),)
+#: Each feature-level fusion and the unimodal models of the domains it joins.
+FUSION_MEMBERS = {"Hybrid 1": ("1D-CNN", "2D-CNN"), "Hybrid 2": ("1D-CNN", "2D-CNN", "CNN-Transformer")}
 #: Metrics of the correlated t-test across folds.
 FOLD_METRICS = ("accuracy", "macro_f1")
 
@@ -155,6 +157,37 @@ def fold_means(table: pd.DataFrame) -> pd.DataFrame:
 
     keys = ["source", "domain_a", "domain_b", "measure"]
     return table.groupby(keys, sort=False)[["value", "chance", "n"]].apply(weighted).reset_index()
+
+
+def fusion_gains(predictions: SeedPredictions, metric: str = "accuracy") -> pd.DataFrame:
+    """Per test fold, what each fusion adds to the best unimodal model of the domains it joins.
+
+    Chapter 9 sets these gains beside the complementarity of the same fold's features: does
+    "low correlation, moderate mutual information" predict that fusing helps?
+
+    Args:
+        predictions: one seed's predictions (:func:`load_predictions`).
+        metric: one of ``ecgkeras.stats.METRICS``.
+
+    Returns:
+        One row per fold and fusion of ``FUSION_MEMBERS`` whose models are all present: "seed",
+        "fold", "fusion", "fused" (its metric), "best_member" (name), "best" (its metric) and
+        "gain" = fused - best (a fraction: 0.02 is 2 points).
+    """
+    rows = []
+    n_classes = next(iter(predictions.probabilities.values())).shape[1]
+    for fusion, members in FUSION_MEMBERS.items():
+        if not {fusion, *members} <= set(predictions.probabilities):
+            continue
+        for fold in predictions.folds:
+            in_fold = predictions.fold == fold
+            score = {model: float(classification_metrics(
+                predictions.labels[in_fold], predictions.probabilities[model][in_fold].argmax(axis=1),
+                n_classes)[metric]) for model in (fusion, *members)}
+            best = max(members, key=score.get)
+            rows.append({"seed": predictions.seed, "fold": fold, "fusion": fusion, "fused": score[fusion],
+                         "best_member": best, "best": score[best], "gain": score[fusion] - score[best]})
+    return pd.DataFrame(rows)
 
 
 def comparison_pairs(models) -> list[tuple[str, str]]:

@@ -322,11 +322,33 @@ def read_results(folder):
     return pd.DataFrame(rows)
 
 
+def published_file(relative: str) -> Path:
+    """A committed file under ``results/``, e.g. ``"synthetic/leak-free-12-leads/results.csv"``.
+
+    Read in place when ``ecgkeras`` runs from a clone of the book's repository; else (Colab)
+    downloaded once from the repository into ``config.cache_dir() / "results"``.
+
+    Raises:
+        FileNotFoundError: in a clone, the file is not there (``results/README.md`` names the
+            command that makes it).
+    """
+    root = config.repository_root()
+    if root is not None:
+        local = root / "results" / relative
+        if not local.is_file():
+            raise FileNotFoundError(f"{local} not found; see results/README.md for the command that makes it")
+        return local
+    import pooch
+
+    target = config.cache_dir() / "results" / relative
+    url = f"{config.REPOSITORY}/raw/{config.BRANCH}/results/{relative}"
+    return Path(pooch.retrieve(url, known_hash=None, path=target.parent, fname=target.name, progressbar=False))
+
+
 def published_results(name: str):
     """The tidy results of a committed ``reproduce`` run, e.g. ``"mendeley-distinct/leak-free-12-leads"``.
 
-    Read from ``results/<name>/results.csv`` of the repository when ``ecgkeras`` runs from a
-    clone, else downloaded once from the book's repository (Colab) into the cache folder. A name
+    Read with :func:`published_file` (in place in a clone, downloaded once in Colab). A name
     ending in ``.csv`` is read as it is (e.g. ``"mendeley-distinct/ablation-1d-cnn.csv"``).
     ``results/README.md`` names the command that made each file.
 
@@ -335,19 +357,26 @@ def published_results(name: str):
     """
     import pandas as pd
 
-    relative = name if name.endswith(".csv") else f"{name}/results.csv"
-    root = config.repository_root()
-    local = root / "results" / relative if root else None
-    if local is not None and local.is_file():
-        return pd.read_csv(local)
-    if root is not None:
-        raise FileNotFoundError(f"{local} not found; see results/README.md for the command that makes it")
-    import pooch
+    return pd.read_csv(published_file(name if name.endswith(".csv") else f"{name}/results.csv"))
 
-    url = f"{config.REPOSITORY}/raw/{config.BRANCH}/results/{relative}"
-    target = config.cache_dir() / "results" / relative
-    path = pooch.retrieve(url, known_hash=None, path=target.parent, fname=target.name)
-    return pd.read_csv(path)
+
+def published_folder(name: str) -> Path:
+    """A committed ``reproduce`` folder, ready for ``ecgkeras.analyze`` (chapters 9, 10 and 12).
+
+    In a clone, the folder itself. Elsewhere (Colab), its ``settings.json``, ``results.csv`` and
+    the run file and predictions of every finished run listed there are downloaded once (a few
+    MB) into the cache folder, which is returned.
+
+    Raises:
+        FileNotFoundError: no such committed run (``results/README.md`` lists them).
+    """
+    results = published_results(name)
+    folder = published_file(f"{name}/settings.json").parent
+    for run in results[["model", "fold", "seed"]].drop_duplicates().itertuples(index=False):
+        stem = run_name(run.model, run.fold, run.seed)
+        published_file(f"{name}/runs/{stem}.json")
+        published_file(f"{name}/predictions/{stem}.npz")
+    return folder
 
 
 def summarize(results, metrics=("accuracy", "macro_f1")):

@@ -170,7 +170,9 @@ def test_bad_input_is_a_value_error_naming_the_argument(call, message):
 
 def test_figures_have_one_panel_per_pair_and_per_source_and_measure():
     features = shared_latent_domains(n=60)
-    assert len(plot_cross_correlations(features).axes) == 3 + 1  # three heatmaps and a colour bar
+    correlations = plot_cross_correlations(features)
+    assert len(correlations.axes) == 3 + 1  # three heatmaps and a colour bar
+    correlations.canvas.draw()  # the layout can be solved
     table = compare_domains(features, shuffles=2)
     both = pd.concat([table.assign(source="unimodal"), table.assign(source="fused")])
     assert len(plot_domain_similarity(both).axes) == 2 * len(MEASURES)

@@ -17,6 +17,7 @@ from ecgkeras.analyze import (
     UNIMODAL_MODELS,
     analysis_markdown,
     analyze,
+    fusion_gains,
     load_predictions,
 )
 from ecgkeras.experiment import run_name
@@ -115,6 +116,25 @@ def test_folds_are_concatenated_so_each_model_predicts_every_sample_once(reprodu
     assert part.probabilities["Hybrid 2"].shape == (90, 4)
     assert set(part.features["Hybrid 2"]) == {"time", "scalogram", "spectrum"}
     assert part.features["1D-CNN"]["time"].shape == (90, 8)
+
+
+def test_fusion_gains_compare_each_fusion_with_its_best_member(reproduce_folder):
+    [part] = load_predictions(reproduce_folder).values()
+    gains = fusion_gains(part)
+    assert len(gains) == 2 * FOLDS  # Hybrid 1 and Hybrid 2, every fold
+    hybrid_1 = gains[gains["fusion"] == "Hybrid 1"]
+    # Hybrid 1 is right on every sample; the 2D-CNN on 2/3, the fake 1D-CNN on about half.
+    assert (hybrid_1["fused"] == 1).all() and (hybrid_1["best_member"] == "2D-CNN").all()
+    assert hybrid_1["gain"].tolist() == pytest.approx([1 / 3] * FOLDS)
+    hybrid_2 = gains[gains["fusion"] == "Hybrid 2"]
+    assert (hybrid_2["gain"] == hybrid_2["fused"] - hybrid_2["best"]).all()
+    assert hybrid_2["fused"].tolist() == pytest.approx([5 / 6] * FOLDS)
+
+
+def test_fusion_gains_skip_a_fusion_whose_models_are_missing(tmp_path):
+    folder = write_reproduce_folder(tmp_path / "run", models=("1D-CNN", "2D-CNN", "Hybrid 1"))
+    [part] = load_predictions(folder).values()
+    assert set(fusion_gains(part, "macro_f1")["fusion"]) == {"Hybrid 1"}
 
 
 def test_a_partly_finished_folder_uses_the_folds_every_model_finished(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,10 +18,13 @@ from ecgkeras.data.synthetic import make_dataset
 from ecgkeras.experiment import (
     METRICS,
     cv_folds,
+    finished_runs,
     load_data,
+    published_folder,
     published_results,
     read_results,
     reproduce,
+    run_name,
     summarize,
     summary_markdown,
 )
@@ -181,6 +185,56 @@ def test_published_results_reads_a_run_folder_or_a_named_csv(monkeypatch, tmp_pa
     pd.DataFrame({"variant": ["lead II"]}).to_csv(tmp_path / "results" / "real" / "ablation.csv", index=False)
     assert published_results("real/run")["value"].tolist() == [0.5]
     assert published_results("real/ablation.csv")["variant"].tolist() == ["lead II"]
+
+
+def test_published_folder_downloads_every_finished_run_outside_a_clone(monkeypatch, tmp_path):
+    """Outside a clone (Colab) the folder is fetched file by file from the repository into the cache."""
+    import shutil
+
+    import pooch
+
+    source = tmp_path / "repository" / "results" / "real" / "run"
+    for sub in ("runs", "predictions"):
+        (source / sub).mkdir(parents=True)
+    (source / "settings.json").write_text("{}")
+    rows = [dict(model=m, fold=f, seed=0, metric="accuracy", value=0.5) for m in ("1D-CNN", "Hybrid 1") for f in (0, 1)]
+    pd.DataFrame(rows).to_csv(source / "results.csv", index=False)
+    for row in rows:
+        stem = run_name(row["model"], row["fold"], 0)
+        (source / "runs" / f"{stem}.json").write_text("{}")
+        np.savez(source / "predictions" / f"{stem}.npz", labels=np.zeros(2))
+    fetched = []
+
+    def retrieve(url, known_hash, path, fname, progressbar):
+        relative = url.split(f"/raw/{config.BRANCH}/results/")[1]
+        fetched.append(relative)
+        Path(path).mkdir(parents=True, exist_ok=True)
+        return shutil.copy(tmp_path / "repository" / "results" / relative, Path(path) / fname)
+
+    monkeypatch.setattr(config, "repository_root", lambda: None)
+    monkeypatch.setenv("ECGKERAS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(pooch, "retrieve", retrieve)
+    folder = published_folder("real/run")
+    assert folder == tmp_path / "cache" / "results" / "real" / "run"
+    assert len(fetched) == 2 + 2 * 4  # results.csv, settings.json, a run file and predictions per run
+    assert sorted(p.name for p in (folder / "runs").iterdir()) == sorted(
+        f"{run_name(m, f, 0)}.json" for m in ("1D-CNN", "Hybrid 1") for f in (0, 1))
+    assert len(finished_runs(folder)) == 4
+
+
+def test_published_folder_in_a_clone_is_the_folder_itself(monkeypatch, tmp_path):
+    monkeypatch.setattr(config, "repository_root", lambda: tmp_path)
+    folder = tmp_path / "results" / "real" / "run"
+    (folder / "runs").mkdir(parents=True)
+    (folder / "settings.json").write_text("{}")
+    pd.DataFrame([dict(model="1D-CNN", fold=0, seed=0, metric="accuracy", value=0.5)]).to_csv(
+        folder / "results.csv", index=False)
+    with pytest.raises(FileNotFoundError, match="1d_cnn_fold0_seed0.json not found; see results/README.md"):
+        published_folder("real/run")
+    (folder / "runs" / "1d_cnn_fold0_seed0.json").write_text("{}")
+    (folder / "predictions").mkdir()
+    np.savez(folder / "predictions" / "1d_cnn_fold0_seed0.npz", labels=np.zeros(2))
+    assert published_folder("real/run") == folder
 
 
 def test_repository_url_is_the_one_in_the_book_config():
