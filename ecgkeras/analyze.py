@@ -323,6 +323,81 @@ def _write(out: Path, result: dict, per_fold: pd.DataFrame, comparisons: dict, r
     os.replace(temporary, out / "analysis.json")
 
 
+def comparison_table(result: dict, metric: str = "accuracy", seed: int | None = None) -> pd.DataFrame:
+    """Every comparison of :func:`analyze`'s result as one table (chapters 10 and 12).
+
+    Args:
+        result: what :func:`analyze` returns (or its ``analysis.json``).
+        metric: one of ``ecgkeras.stats.METRICS``; the Bayesian comparison is of accuracy only,
+            so for other metrics its two columns are NaN.
+        seed: which ``reproduce`` seed (default: the first).
+
+    Returns:
+        One row per pair (A, B): "A", "B", "A score", "B score", "difference" (A - B on the
+        concatenated test folds), "ci_low", "ci_high" (bootstrap interval), "p" (bootstrap,
+        one-sided), "P(A>B)" and "P(ROPE)" (Bayesian), "t-test P(A>B)" (correlated
+        t-test across folds, NaN when it was not run).
+    """
+    seeds = sorted({row["seed"] for row in result["bootstrap"]})
+    seed = seeds[0] if seed is None and seeds else seed
+    bayes = {(r["model_a"], r["model_b"]): r for r in result["bayesian"] if r["seed"] == seed}
+    t_tests = {(t["model_a"], t["model_b"]): t for t in result["correlated_t_test"] if t["metric"] == metric}
+    rows = []
+    for row in result["bootstrap"]:
+        if row["seed"] != seed or row["metric"] != metric:
+            continue
+        pair = (row["model_a"], row["model_b"])
+        rows.append({"A": pair[0], "B": pair[1], "A score": row["value_a"], "B score": row["value_b"],
+                     "difference": row["difference"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
+                     "p": row["p_value"],
+                     "P(A>B)": bayes[pair]["p_a_better"] if metric == "accuracy" else np.nan,
+                     "P(ROPE)": bayes[pair]["p_in_rope"] if metric == "accuracy" else np.nan,
+                     "t-test P(A>B)": t_tests[pair]["p_a_better"] if pair in t_tests else np.nan})
+    return pd.DataFrame(rows)
+
+
+#: What the study reports (Oladunni & Wong 2025), as the rows of :func:`claims_table`.
+STUDY_CLAIMS = {
+    "Hybrid 1 accuracy": "about 0.96",
+    "Hybrid 2 accuracy": "about 0.94",
+    "Hybrid 1 - 2D-CNN (accuracy)": "> 0 (p < 0.05, P > 0.90)",
+    "Hybrid 1 - Hybrid 2 (accuracy)": "about +0.02: the third domain adds nothing",
+    "time / time-frequency features: mean r": "+0.07",
+    "time / time-frequency features: MI (nats)": "0.37-0.44 (units unstated)",
+}
+
+
+def claims_table(results: dict) -> pd.DataFrame:
+    """The study's claims next to what :func:`analyze` measured on each run (chapter 12).
+
+    Args:
+        results: title -> the result of :func:`analyze` (first seed is read), e.g.
+            ``{"naive, 12 leads": ..., "leak-free, 12 leads": ...}``.
+
+    Returns:
+        A DataFrame of strings indexed by the claims of ``STUDY_CLAIMS``, with the column "study"
+        and one column per run ("-" where the run lacks the models). Differences read
+        "difference [95 % CI], p (bootstrap, one-sided), P(A > B) (Bayesian)".
+    """
+    columns = {"study": STUDY_CLAIMS}
+    for title, result in results.items():
+        table = comparison_table(result).set_index(["A", "B"])
+        cells = dict.fromkeys(STUDY_CLAIMS, "-")
+        for a, b in (("Hybrid 1", "2D-CNN"), ("Hybrid 1", "Hybrid 2")):
+            if (a, b) in table.index:
+                row = table.loc[(a, b)]
+                cells[f"{a} accuracy"], cells[f"{b} accuracy"] = f"{row['A score']:.3f}", f"{row['B score']:.3f}"
+                cells[f"{a} - {b} (accuracy)"] = (f"{row['difference']:+.3f} [{row['ci_low']:+.3f}, "
+                                                  f"{row['ci_high']:+.3f}], p {row['p']:.3f}, P {row['P(A>B)']:.2f}")
+        means = {r["measure"]: r["value"] for r in result["complementarity_mean"]
+                 if r["source"] == "unimodal models" and (r["domain_a"], r["domain_b"]) == ("time", "scalogram")}
+        if means:
+            cells["time / time-frequency features: mean r"] = f"{means['mean_r']:+.3f}"
+            cells["time / time-frequency features: MI (nats)"] = f"{means['mutual_information']:.2f}"
+        columns[title] = {claim: cells[claim] for claim in STUDY_CLAIMS}
+    return pd.DataFrame(columns)
+
+
 def analysis_markdown(result: dict) -> str:
     """A short text report of :func:`analyze`'s result (first seed), e.g. for the command line."""
     lines = ["Complementarity (mean over folds; chance in brackets):", "",
@@ -336,17 +411,11 @@ def analysis_markdown(result: dict) -> str:
     lines += ["", "Comparisons (difference A - B in accuracy; bootstrap 95 % CI and p; Bayesian P(A > B), "
               "P(in ROPE); correlated t-test P(A > B)):", "",
               "| A | B | difference | 95 % CI | p | P(A>B) | P(ROPE) | t-test P(A>B) |", "|---" * 8 + "|"]
-    seed = min((row["seed"] for row in result["bootstrap"]), default=None)
-    t_tests = {(t["model_a"], t["model_b"]): t for t in result["correlated_t_test"] if t["metric"] == "accuracy"}
-    bayes = {(r["model_a"], r["model_b"]): r for r in result["bayesian"] if r["seed"] == seed}
-    for row in result["bootstrap"]:
-        if row["seed"] != seed or row["metric"] != "accuracy":
-            continue
-        pair = (row["model_a"], row["model_b"])
-        t_test = f"{t_tests[pair]['p_a_better']:.3f}" if pair in t_tests else "-"
-        lines.append(f"| {pair[0]} | {pair[1]} | {row['difference']:+.3f} | "
-                     f"[{row['ci_low']:+.3f}, {row['ci_high']:+.3f}] | {row['p_value']:.3f} | "
-                     f"{bayes[pair]['p_a_better']:.3f} | {bayes[pair]['p_in_rope']:.3f} | {t_test} |")
+    for row in comparison_table(result).to_dict("records"):
+        t_test = "-" if np.isnan(row["t-test P(A>B)"]) else f"{row['t-test P(A>B)']:.3f}"
+        lines.append(f"| {row['A']} | {row['B']} | {row['difference']:+.3f} | "
+                     f"[{row['ci_low']:+.3f}, {row['ci_high']:+.3f}] | {row['p']:.3f} | "
+                     f"{row['P(A>B)']:.3f} | {row['P(ROPE)']:.3f} | {t_test} |")
     lines += [f"note: {note}" for note in result["notes"]]
     return "\n".join(lines) + "\n"
 

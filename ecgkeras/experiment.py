@@ -447,6 +447,42 @@ def plot_summary(results, metrics=("accuracy", "macro_f1")):
     return fig
 
 
+def plot_runs(runs: dict, metric: str = "accuracy"):
+    """Several ``reproduce`` runs side by side: mean ± sd of one metric per model (chapter 12).
+
+    Args:
+        runs: title -> tidy results of :func:`read_results` / :func:`published_results`, e.g.
+            ``{"naive, 12 leads": ..., "leak-free, 12 leads": ...}``.
+        metric: one of ``METRICS``.
+
+    Returns:
+        The matplotlib Figure: one row per model, one marker per run (mean over folds and seeds,
+        bars ± sd), and each run's majority-class accuracy as a dotted line of its colour.
+    """
+    import matplotlib.pyplot as plt
+
+    if not runs:
+        raise ValueError("runs must hold at least one title -> results table")
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+    tables = {title: summarize(results, (metric,)) for title, results in runs.items()}
+    models = list(dict.fromkeys(m for table in tables.values() for m in table.index if m != "Majority class"))
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(models) + 1.6), constrained_layout=True)
+    offsets = np.linspace(-0.25, 0.25, len(tables)) if len(tables) > 1 else [0.0]
+    for i, (title, table) in enumerate(tables.items()):
+        rows = [m for m in models if m in table.index]
+        ax.errorbar(table.loc[rows, f"{metric} mean"], [models.index(m) + offsets[i] for m in rows],
+                    xerr=table.loc[rows, f"{metric} sd"], fmt="o", capsize=3, color=f"C{i}", label=title)
+        if metric == "accuracy":
+            ax.axvline(table.loc["Majority class", "accuracy mean"], color=f"C{i}", linestyle=":")
+    ax.set(yticks=range(len(models)), yticklabels=models, xlim=(0, 1),
+           xlabel=f"{metric.replace('_', ' ')} (mean ± sd over folds)" +
+                  ("; dotted: always the largest class" if metric == "accuracy" else ""))
+    ax.invert_yaxis()
+    ax.legend(loc="lower left", fontsize=8)
+    return fig
+
+
 def _check_choice(name: str, value, accepted: tuple) -> None:
     if value not in accepted:
         raise ValueError(f"{name} must be one of {list(accepted)}, got {value!r}")

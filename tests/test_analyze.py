@@ -14,9 +14,12 @@ from ecgkeras.analyze import (
     EXTRA_PAIRS,
     FUSED_MODEL,
     REFERENCE_MODEL,
+    STUDY_CLAIMS,
     UNIMODAL_MODELS,
     analysis_markdown,
     analyze,
+    claims_table,
+    comparison_table,
     fusion_gains,
     load_predictions,
 )
@@ -107,6 +110,29 @@ def test_analyze_writes_tidy_json_and_figures_with_the_known_answers(reproduce_f
     assert unrelated["value"] < shared["value"] and shared["folds"] == 3 and shared["n"] == 90
     assert len(rows(result["complementarity"], source="unimodal models", measure="cka")) == 3 * 3  # pairs x folds
     assert "| Hybrid 1 | 2D-CNN | +0.333 |" in analysis_markdown(result)
+    table = comparison_table(result).set_index(["A", "B"])
+    assert len(table) == len(pairs)
+    assert table.loc[("Hybrid 1", "2D-CNN"), ["A score", "B score", "difference"]].tolist() == pytest.approx(
+        [1, 2 / 3, 1 / 3])
+    assert table.loc[("Hybrid 1", "2D-CNN"), "t-test P(A>B)"] == pytest.approx(1)
+    f1 = comparison_table(result, metric="macro_f1").set_index(["A", "B"])
+    assert f1.loc[("Hybrid 1", "2D-CNN"), "A score"] == pytest.approx(1)
+    assert f1[["P(A>B)", "P(ROPE)"]].isna().all().all()  # the Bayesian comparison is of accuracy only
+
+
+def test_claims_table_sets_each_run_beside_the_study(reproduce_folder, tmp_path):
+    full = analyze(reproduce_folder, n_boot=200, shuffles=1)
+    partial = analyze(write_reproduce_folder(tmp_path / "partial", models=("1D-CNN", "2D-CNN")), n_boot=50, shuffles=1)
+    table = claims_table({"full": full, "two models": partial})
+    assert list(table.columns) == ["study", "full", "two models"]
+    assert table.loc["Hybrid 1 accuracy", "full"] == "1.000"
+    assert table.loc["Hybrid 2 accuracy", "full"] == f"{5 / 6:.3f}"
+    assert table.loc["Hybrid 1 - 2D-CNN (accuracy)", "full"].startswith("+0.333 [")
+    assert table.loc["Hybrid 1 - Hybrid 2 (accuracy)", "full"].startswith(f"{1 - 5 / 6:+.3f} [")
+    assert list(table.index) == list(STUDY_CLAIMS)
+    assert table.loc["Hybrid 1 accuracy", "two models"] == "-"
+    assert table.loc["time / time-frequency features: MI (nats)", "two models"] != "-"
+    assert table["study"].notna().all()
 
 
 def test_folds_are_concatenated_so_each_model_predicts_every_sample_once(reproduce_folder):

@@ -20,6 +20,7 @@ from ecgkeras.experiment import (
     cv_folds,
     finished_runs,
     load_data,
+    plot_runs,
     published_folder,
     published_results,
     read_results,
@@ -170,6 +171,28 @@ def test_summary_of_known_values():
     assert table.loc["1D-CNN", "accuracy sd"] == pytest.approx(np.std([0.6, 0.8], ddof=1))
     assert table.loc["Majority class", "accuracy mean"] == pytest.approx(0.5)
     assert "| Hybrid 1 | 0.850 ± 0.071" in summary_markdown(results)
+
+
+def test_plot_runs_shows_every_model_of_every_run():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    rows = [dict(data="d", protocol=protocol, leads="all", model=model, fold=fold, seed=0, metric=metric,
+                 value={"accuracy": 0.6 + 0.1 * fold, "majority_baseline": 0.4}.get(metric, 0.5))
+            for protocol in ("naive", "leak-free") for model in ("1D-CNN", "Hybrid 1") for fold in (0, 1)
+            for metric in ("accuracy", "macro_f1", "majority_baseline")]
+    results = pd.DataFrame(rows)
+    runs = {protocol: results[results["protocol"] == protocol] for protocol in ("naive", "leak-free")}
+    fig = plot_runs(runs)
+    [ax] = fig.axes
+    assert [label.get_text() for label in ax.get_yticklabels()] == ["1D-CNN", "Hybrid 1"]
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == ["naive", "leak-free"]
+    assert len(ax.lines) >= 2  # a majority line per run
+    fig.canvas.draw()
+    with pytest.raises(ValueError, match="metric must be one of"):
+        plot_runs(runs, metric="auc")
+    with pytest.raises(ValueError, match="at least one"):
+        plot_runs({})
 
 
 def test_published_results_says_where_the_command_is(monkeypatch, tmp_path):
