@@ -6,6 +6,7 @@
     ecgkeras bench digitize [PATH...]             report images digitized per second
     ecgkeras reproduce --data synthetic --out DIR every model, fold and seed (chapters 4-8, 12)
     ecgkeras analyze DIR                          complementarity and significance (chapters 9-10)
+    ecgkeras score FILE.py[:CLASS]                score an assignment submission (assignments/)
 """
 
 from __future__ import annotations
@@ -84,6 +85,18 @@ def _analyze(args) -> int:
     return 0
 
 
+def _score(args) -> int:
+    from ecgkeras.assignment import LEADERBOARD_HEADER, leaderboard_row, load_submission, score_submission
+
+    model_class = load_submission(args.submission)
+    print(f"scoring {model_class.__name__} on {args.data} (seed {args.seed}): fit on the training split, "
+          "scored on a held-out, group-aware test split", flush=True)
+    row = score_submission(model_class, data=args.data, n=args.n, seed=args.seed)
+    print(LEADERBOARD_HEADER)
+    print(leaderboard_row(row))
+    return 0
+
+
 def _sample_images() -> str:
     """Render a few synthetic reports to a temporary folder when no images are given."""
     import tempfile
@@ -135,6 +148,14 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("folder", help="the --out folder of `ecgkeras reproduce`")
     analyze.add_argument("--out", help="where to write (default FOLDER/analysis)")
     analyze.set_defaults(run=_analyze)
+
+    score = commands.add_parser("score", help="score an assignment submission on a held-out split")
+    score.add_argument("submission", help="the submission's file, e.g. my_model.py or my_model.py:MyModel")
+    score.add_argument("--data", default="synthetic",
+                       help="'synthetic' or 'mendeley:PATH' (folder of report images)")
+    score.add_argument("--n", type=int, help="synthetic ECGs (default 160 quick, 800 full)")
+    score.add_argument("--seed", type=int, default=0, help="seed of the data, the split and the model")
+    score.set_defaults(run=_score)
     return parser
 
 
