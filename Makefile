@@ -2,14 +2,15 @@
 #   make book   create .venv, install ecgkeras with the book's extras, execute the chapters
 #               (full mode, cached) and render the HTML book into _build/html
 #   make test   create .venv, install the test extras, run the unit tests, every notebook once
-#               under nbval in quick mode, and build the book from the committed outputs (-W)
+#               under nbval in quick mode, build the book from the committed outputs (-W) and
+#               check every page in headless chromium (tests/browser)
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 export TF_CPP_MIN_LOG_LEVEL = 2
 export PYTHONHASHSEED = 0
 
-.PHONY: book test unit notebooks-test book-test notebooks student clean bench
+.PHONY: book test unit notebooks-test book-test browser-test mathjax screenshots notebooks student clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,18 +28,42 @@ book: $(VENV)/.book-installed
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "Book: $(CURDIR)/_build/html/index.html"
 
-test: unit notebooks-test book-test
+test: unit notebooks-test book-test browser-test
 
 unit: $(VENV)/.test-installed
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q tests --ignore=tests/browser
 
 notebooks-test: $(VENV)/.test-installed
 	ECGKERAS_QUICK=1 $(BIN)/python -m pytest -q --nbval-lax notebooks
 
-# Build the book from the committed outputs (no execution), warnings as errors.
-book-test: $(VENV)/.test-installed
-	$(BIN)/python tools/noexec_config.py _config.yml _build/_config_noexec.yml
+# Build the book from the committed outputs (no execution), warnings as errors. This test build
+# serves MathJax from its own _static folder (tools/noexec_config.py --mathjax; the published
+# book keeps the CDN), so that the browser test needs no network.
+book-test: $(VENV)/.test-installed mathjax
+	$(BIN)/python tools/noexec_config.py _config.yml _build/_config_noexec.yml --mathjax $(MATHJAX)
 	$(BIN)/jupyter-book build . --config _build/_config_noexec.yml --all -W -n --keep-going
+
+# The mathjax@3 npm package, installed once into _build/mathjax (not saved in any package.json).
+# Without npm the test book loads MathJax from the CDN and the browser test skips its math check.
+MATHJAX = _build/mathjax/node_modules/mathjax
+mathjax:
+	@if [ -f $(MATHJAX)/es5/tex-mml-chtml.js ]; then :; \
+	elif command -v npm >/dev/null; then \
+	    npm install --no-save --no-audit --no-fund --silent --prefix _build/mathjax mathjax@3; \
+	else echo "npm not found: the test book loads MathJax from its CDN, the browser test skips its math check"; fi
+
+# Open every page of the test build (book-test) in headless chromium: console errors, images,
+# math, internal links and anchors, Colab links, no external resources. Skips without chromium.
+browser-test: $(VENV)/.test-installed
+	$(BIN)/python -m pytest -q -rs tests/browser
+
+# PNG screenshots of three pages of the test build into docs/screenshots (needs chromium).
+screenshots: $(VENV)/.test-installed
+	$(BIN)/python tools/screenshots.py
+
+# Student copies of every chapter (solutions removed, outputs cleared) into _build/student.
+student: $(VENV)/.book-installed
+	$(BIN)/python tools/make_student_copies.py --out _build/student
 
 # Re-execute every chapter in place, full mode, so the committed outputs are current.
 notebooks: $(VENV)/.book-installed
