@@ -279,6 +279,125 @@ def plot_grad_cam(scalogram, cam, *, lead: int = 0, lead_names=LEAD_NAMES, frequ
     return fig
 
 
+# A known-answer case: ST elevation ------------------------------------------------------------
+
+#: Gaussian waves of one beat of :func:`simulate_st_elevation`: name -> (peak after R in s,
+#: width in s, amplitude in mV), as in ``ecgkeras.data.synthetic``.
+BEAT_WAVES = {"P": (-0.16, 0.025, 0.12), "Q": (-0.03, 0.01, -0.1), "R": (0.0, 0.012, 1.0),
+              "S": (0.03, 0.012, -0.25), "T": (0.28, 0.045, 0.3)}
+#: The ST segment, in s after each R peak: where the evidence of :func:`simulate_st_elevation` is.
+ST_WINDOW = (0.08, 0.18)
+#: The TP segment, in s after each R peak: flat baseline between the T wave and the next P wave,
+#: the same in both classes (for heart rates of at most 80 bpm).
+TP_WINDOW = (0.42, 0.52)
+
+
+def simulate_st_elevation(n: int, seed: int = 0, *, fs: float = FS,
+                          seconds: float = LEAD_SECONDS) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """One-lead ECGs of two classes that differ only by an ST elevation: a known-answer case.
+
+    Chapter 11. A model that tells the classes apart can only use the ST segment (the plateau
+    between the end of the QRS complex and the T wave), so its attributions should lie there
+    and not on the TP baseline. Each beat is a sum of Gaussian waves (``BEAT_WAVES``); heart rate
+    63-79 bpm, every wave's amplitude varies by +-30 % from ECG to ECG, white noise of 0.01-0.05 mV
+    and baseline wander up to 0.1 mV. Class 1 adds a plateau of 0.15-0.3 mV that rises at the J
+    point (50 ms after R) and ends with the T wave. The signals stay in mV (no per-ECG
+    normalisation, which would turn the elevation into a change of scale of the whole ECG).
+
+    Args:
+        n: number of ECGs (class 0 or 1 with equal chance each).
+        seed: seed of the random numbers; the same seed gives the same ECGs.
+        fs: sampling rate in Hz.
+        seconds: length in s (2.5, one report lead, by default).
+
+    Returns:
+        ``(signals, labels, r_peaks)``: float32 (n, round(seconds * fs), 1) in mV (one lead, the
+        channels-last time view), int64 (n,) (1 = ST elevation), and per ECG an int array of its
+        R-peak sample indices (some lie outside the window: their neighbouring waves reach in).
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a positive integer (number of ECGs), got {n!r}")
+    if not (np.isfinite(fs) and fs > 0 and np.isfinite(seconds) and seconds > 0):
+        raise ValueError(f"fs and seconds must be positive numbers, got fs={fs!r}, seconds={seconds!r}")
+    from scipy.special import expit
+
+    rng = np.random.default_rng(seed)
+    samples = round(seconds * fs)
+    t = np.arange(samples) / fs
+    labels = rng.integers(0, 2, n)
+    signals = np.empty((n, samples, 1), np.float32)
+    r_peaks = []
+    for i in range(n):
+        rr = rng.uniform(0.76, 0.95)
+        peaks = np.arange(rng.uniform(0, rr) - rr, seconds + rr, rr)  # one beat beyond each end
+        since_r = t[:, None] - peaks  # (samples, beats): time since each R peak
+        x = sum(amplitude * rng.uniform(0.7, 1.3) * np.exp(-0.5 * ((since_r - offset) / width) ** 2).sum(axis=1)
+                for offset, width, amplitude in BEAT_WAVES.values())
+        if labels[i]:
+            plateau = expit((since_r - 0.05) / 0.006) * expit((BEAT_WAVES["T"][0] - since_r) / 0.03)
+            x += rng.uniform(0.15, 0.3) * plateau.sum(axis=1)
+        x += rng.normal(0, rng.uniform(0.01, 0.05), samples)
+        x += rng.uniform(0, 0.1) * np.sin(2 * np.pi * rng.uniform(0.1, 0.4) * t + rng.uniform(0, 2 * np.pi))
+        signals[i, :, 0] = x
+        r_peaks.append(np.round(peaks * fs).astype(int))
+    return signals, labels.astype(np.int64), r_peaks
+
+
+def beat_window_mask(r_peaks, window: tuple[float, float], samples: int, fs: float = FS) -> np.ndarray:
+    """The samples that lie in a window after each R peak, e.g. every ST segment of every ECG.
+
+    Chapter 11. Only beats whose whole window fits inside the signal count, so that a segment
+    cut by the edge of the window does not weigh less than a whole one.
+
+    Args:
+        r_peaks: per ECG, int sample indices of its R peaks (from :func:`simulate_st_elevation`).
+        window: ``(start, stop)`` in s after the R peak, e.g. ``ST_WINDOW``.
+        samples: length of each signal in samples.
+        fs: sampling rate in Hz.
+
+    Returns:
+        bool (n, samples): True inside a window.
+    """
+    start, stop = (round(edge * fs) for edge in window)
+    if stop <= start:
+        raise ValueError(f"window must be (start, stop) in s with start < stop, got {window!r}")
+    mask = np.zeros((len(r_peaks), samples), bool)
+    for i, peaks in enumerate(r_peaks):
+        for r in np.asarray(peaks, dtype=int):
+            if r + start >= 0 and r + stop <= samples:
+                mask[i, r + start : r + stop] = True
+    return mask
+
+
+def attribution_ratio(attribution, inside, outside) -> float:
+    """How much more attribution one region gets than another, per sample: e.g. ST over TP.
+
+    Chapter 11. The mean of ``|attribution|`` over every sample inside (all ECGs pooled) divided
+    by its mean over every sample outside. The absolute value makes signed attributions
+    (integrated gradients) count by their size; saliency and Grad-CAM are >= 0 anyway. Means,
+    not sums, so that regions of different lengths compare fairly. 1 means no preference; a
+    ratio of 4 means the model's output is 4 times as sensitive to a sample of the first region.
+
+    Args:
+        attribution: float (n, samples), one map per ECG (for several leads, combine them first,
+            e.g. ``saliency_map(..., combine_leads="sum")`` or ``np.abs(ig).sum(axis=-1)``).
+        inside, outside: bool (n, samples), e.g. from :func:`beat_window_mask`.
+
+    Returns:
+        The ratio (unitless); NaN when the outside region gets no attribution at all.
+    """
+    attribution = np.abs(np.asarray(attribution, dtype=np.float64))
+    inside, outside = np.asarray(inside), np.asarray(outside)
+    for name, mask in (("inside", inside), ("outside", outside)):
+        if mask.dtype != bool or mask.shape != attribution.shape:
+            raise ValueError(f"{name} must be a bool mask with the shape of attribution, "
+                             f"{attribution.shape}; got {mask.dtype} {mask.shape}")
+        if not mask.any():
+            raise ValueError(f"{name} selects no sample")
+    below = attribution[outside].mean()
+    return float(attribution[inside].mean() / below) if below > 0 else float("nan")
+
+
 def _tensorflow():
     """The ``tensorflow`` module, or a RuntimeError naming the active Keras backend."""
     backend = keras.backend.backend()

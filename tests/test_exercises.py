@@ -292,3 +292,88 @@ def test_disagreements_check(capsys):
         assert message in capsys.readouterr().out
     with pytest.raises(ValueError, match="one length"):
         exercises.check_disagreements((0, 0), labels, a[:3], b)
+
+
+def _mean_abs_r(a, b, signed=False, block=True):
+    matrix = np.corrcoef(a.T, b.T)
+    matrix = matrix[:a.shape[1], a.shape[1]:] if block else matrix
+    return matrix.mean() if signed else np.abs(matrix).mean()
+
+
+@pytest.mark.parametrize("function, message", [
+    (_mean_abs_r, "Correct"),
+    (lambda a, b: _mean_abs_r(a, b, signed=True), "signed mean"),
+    (lambda a, b: np.abs((a - a.mean(0)).T @ (b - b.mean(0)) / len(a)).mean(), "mean |covariance|"),
+    (lambda a, b: _mean_abs_r(a, b, block=False), "keep only the block"),
+    (lambda a, b: np.abs(np.corrcoef(a.T, b.T)[:a.shape[1], a.shape[1]:]), "return one number"),
+    (lambda a, b: 0.5, "expected about"),
+    (..., "placeholder"),
+])
+def test_mean_abs_correlation_check(capsys, function, message):
+    assert exercises.check_mean_abs_correlation(function) == (message == "Correct")
+    assert message in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("answer, message", [
+    (-0.5 * np.log(1 - 0.36), "Correct"),
+    (-0.5 * np.log2(1 - 0.36), "in bits"),
+    (0.5 * np.log(1 - 0.36), "never negative"),
+    (-np.log(1 - 0.36), "factor 1/2"),
+    (-0.5 * np.log(1 - 0.6), "square the correlation"),
+    (0.6, "use I = "),
+    (..., "placeholder"),
+])
+def test_gaussian_mutual_information_check(capsys, answer, message):
+    assert exercises.check_gaussian_mutual_information(answer, 0.6) == (message == "Correct")
+    assert message in capsys.readouterr().out
+
+
+def _bootstrap(labels, a, b, n_boot, seed, paired=True, replace=True, sign=1):
+    rng = np.random.default_rng(seed)
+    differences = []
+    for _ in range(n_boot):
+        index = rng.choice(len(labels), len(labels), replace=replace)
+        other = index if paired else rng.choice(len(labels), len(labels), replace=replace)
+        differences.append(sign * (np.mean(a[index] == labels[index]) - np.mean(b[other] == labels[other])))
+    return np.array(differences)
+
+
+@pytest.mark.parametrize("function, message", [
+    (_bootstrap, "Correct"),
+    (lambda *args: _bootstrap(*args, paired=False), "different indices"),
+    (lambda *args: _bootstrap(*args, replace=False), "every resample gives the observed difference"),
+    (lambda *args: _bootstrap(*args, sign=-1), "sign is flipped"),
+    (lambda labels, a, b, n_boot, seed: _bootstrap(labels, a, b, n_boot, seed)[:10], "shape (n_boot,)"),
+    (lambda labels, a, b, n_boot, seed: 3 * _bootstrap(labels, a, b, n_boot, seed) - 2 * np.mean(
+        _bootstrap(labels, a, b, n_boot, seed)), "spread"),
+    (..., "placeholder"),
+])
+def test_paired_bootstrap_check(capsys, function, message):
+    assert exercises.check_paired_bootstrap(function) == (message == "Correct")
+    assert message in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("answer, message", [
+    (81 / 102, "Correct"), (80 / 100, "observed accuracy"), (81 / 101, "alpha + beta = n + 2"),
+    (0.5, "mean of Beta"), (..., "placeholder"),
+])
+def test_posterior_mean_check(capsys, answer, message):
+    assert exercises.check_posterior_mean(answer, 80, 100) == (message == "Correct")
+    assert message in capsys.readouterr().out
+    with pytest.raises(ValueError, match="between 0 and n"):
+        exercises.check_posterior_mean(0.5, 120, 100)
+
+
+@pytest.mark.parametrize("function, message", [
+    (lambda r: r[r["metric"] == "accuracy"].groupby("model")["value"].mean(), "Correct"),
+    (lambda r: r[r["metric"] == "accuracy"].groupby("model")[["value"]].mean(), "Correct"),  # one column is fine
+    (lambda r: r.groupby("model")["value"].mean(), "averages every metric"),
+    (lambda r: r[(r["metric"] == "accuracy") & (r["seed"] == 0)].groupby("model")["value"].mean(), "seed 0 only"),
+    (lambda r: r[r["metric"] == "accuracy"].groupby("fold")["value"].mean(), "group by the column 'model'"),
+    (lambda r: r[r["metric"] == "accuracy"]["value"].mean(), "return a pandas Series"),
+    (lambda r: r[r["metric"] == "accuracy"].groupby("model")["value"].max(), "keep the accuracy rows"),
+    (..., "placeholder"),
+])
+def test_mean_accuracy_per_model_check(capsys, function, message):
+    assert exercises.check_mean_accuracy_per_model(function) == (message == "Correct")
+    assert message in capsys.readouterr().out

@@ -7,19 +7,23 @@ import keras
 import matplotlib
 import numpy as np
 import pytest
-from scipy.special import expit
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from ecgkeras import explain  # noqa: E402
 from ecgkeras.explain import (  # noqa: E402
+    ST_WINDOW,
+    TP_WINDOW,
+    attribution_ratio,
+    beat_window_mask,
     completeness,
     grad_cam,
     integrated_gradients,
     plot_ecg_attribution,
     plot_grad_cam,
     saliency_map,
+    simulate_st_elevation,
 )
 from ecgkeras.models import build_classifier  # noqa: E402
 
@@ -155,70 +159,19 @@ def test_grad_cam_of_a_uniform_input_is_flat():
 
 # A trained model that must look at the ST segment ----------------------------------------------
 
-#: Gaussian waves of one beat, as in ecgkeras.data.synthetic: name -> (peak after R in s, width s, mV).
-WAVES = {"P": (-0.16, 0.025, 0.12), "Q": (-0.03, 0.01, -0.1), "R": (0.0, 0.012, 1.0),
-         "S": (0.03, 0.012, -0.25), "T": (0.28, 0.045, 0.3)}
-#: Windows after each R peak, in s: the ST segment (elevated in class 1) and the TP baseline.
-ST_WINDOW, TP_WINDOW = (0.08, 0.18), (0.42, 0.52)
-
-
-def st_elevation_data(n: int, seed: int):
-    """One-lead ECGs (n, 250, 1) in mV: class 1 has ST elevation, class 0 not; and R-peak samples.
-
-    Heart rate 63-79 bpm, every wave's amplitude varies by +-30 %, white noise of 0.01-0.05 mV
-    and baseline wander. The ST plateau is the generator's: it rises at the J point (50 ms after
-    R) and ends with the T wave. The signals stay in mV (no per-sample normalisation), so that
-    the noise level cannot become a class cue.
-    """
-    rng = np.random.default_rng(seed)
-    t = np.arange(SAMPLES) / FS
-    labels = rng.integers(0, 2, n)
-    signals = np.empty((n, SAMPLES, 1), np.float32)
-    r_peaks = []
-    for i in range(n):
-        rr = rng.uniform(0.76, 0.95)
-        peaks = np.arange(rng.uniform(0, rr) - rr, SAMPLES / FS + rr, rr)
-        since_r = t[:, None] - peaks
-        x = sum(amplitude * rng.uniform(0.7, 1.3) * np.exp(-0.5 * ((since_r - offset) / width) ** 2).sum(axis=1)
-                for offset, width, amplitude in WAVES.values())
-        if labels[i]:
-            plateau = expit((since_r - 0.05) / 0.006) * expit((WAVES["T"][0] - since_r) / 0.03)
-            x += rng.uniform(0.15, 0.3) * plateau.sum(axis=1)
-        x += rng.normal(0, rng.uniform(0.01, 0.05), SAMPLES)
-        x += rng.uniform(0, 0.1) * np.sin(2 * np.pi * rng.uniform(0.1, 0.4) * t + rng.uniform(0, 2 * np.pi))
-        signals[i, :, 0] = x
-        r_peaks.append(np.round(peaks * FS).astype(int))
-    return signals, labels, r_peaks
-
-
-def window_mask(r_peaks, window) -> np.ndarray:
-    """bool (n, 250): the samples in ``window`` (s after R) of every beat whose window fits."""
-    mask = np.zeros((len(r_peaks), SAMPLES), bool)
-    start, stop = (round(edge * FS) for edge in window)
-    for i, peaks in enumerate(r_peaks):
-        for r in peaks:
-            if r + start >= 0 and r + stop <= SAMPLES:
-                mask[i, r + start : r + stop] = True
-    return mask
-
-
-def st_to_tp_ratio(attribution, st, tp) -> float:
-    """Mean attribution per sample in the ST windows over that in the TP windows (all ECGs pooled)."""
-    return float(attribution[st].mean() / attribution[tp].mean())
-
-
 @pytest.fixture(scope="module")
 def st_case():
     """A 1D-CNN trained to tell ST elevation from normal (300 ECGs, 6 epochs), and 100 new ECGs."""
-    train_x, train_y, _ = st_elevation_data(300, seed=0)
-    test_x, test_y, r_peaks = st_elevation_data(100, seed=1)
+    train_x, train_y, _ = simulate_st_elevation(300, seed=0)
+    test_x, test_y, r_peaks = simulate_st_elevation(100, seed=1)
     model = build_classifier({"time": (SAMPLES, 1)}, fusion=None, n_classes=2, seed=0)
     model.compile(keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit({"time": train_x}, train_y, epochs=6, batch_size=32, verbose=0)
     elevated = test_y == 1
     accuracy = float(np.mean(model.predict({"time": test_x}, verbose=0).argmax(axis=1) == test_y))
     return dict(model=model, inputs={"time": test_x[elevated]}, accuracy=accuracy,
-                st=window_mask(r_peaks, ST_WINDOW)[elevated], tp=window_mask(r_peaks, TP_WINDOW)[elevated])
+                st=beat_window_mask(r_peaks, ST_WINDOW, SAMPLES)[elevated],
+                tp=beat_window_mask(r_peaks, TP_WINDOW, SAMPLES)[elevated])
 
 
 def test_st_case_model_has_learned_the_task(st_case):
@@ -229,14 +182,14 @@ def test_st_case_model_has_learned_the_task(st_case):
 def test_saliency_concentrates_on_the_st_segment(st_case):
     saliency = saliency_map(st_case["model"], st_case["inputs"], "time", class_index=1, combine_leads="sum")
     assert saliency.shape == (len(st_case["st"]), SAMPLES)
-    ratio = st_to_tp_ratio(saliency, st_case["st"], st_case["tp"])
+    ratio = attribution_ratio(saliency, st_case["st"], st_case["tp"])
     print(f"saliency ST/TP {ratio:.1f}")
     assert ratio > 2.5  # about 4 here; 0.7-0.8 for the same model untrained
 
 
 def test_integrated_gradients_concentrate_on_the_st_segment(st_case):
     attributions = integrated_gradients(st_case["model"], st_case["inputs"], "time", class_index=1, steps=32)
-    ratio = st_to_tp_ratio(np.abs(attributions[..., 0]), st_case["st"], st_case["tp"])
+    ratio = attribution_ratio(attributions[..., 0], st_case["st"], st_case["tp"])
     print(f"integrated gradients |ST|/|TP| {ratio:.1f}")
     assert ratio > 10  # about 18 here; 4-5 untrained (from a zero baseline, the raised ST counts)
     sums, differences = completeness(st_case["model"], st_case["inputs"], attributions, "time", class_index=1)
@@ -245,7 +198,7 @@ def test_integrated_gradients_concentrate_on_the_st_segment(st_case):
 
 def test_grad_cam_of_the_time_branch_concentrates_on_the_st_segment(st_case):
     cam = grad_cam(st_case["model"], st_case["inputs"], "time", class_index=1)
-    ratio = st_to_tp_ratio(cam, st_case["st"], st_case["tp"])
+    ratio = attribution_ratio(cam, st_case["st"], st_case["tp"])
     print(f"Grad-CAM (time branch) ST/TP {ratio:.1f}")
     assert ratio > 20  # thousands here (TP maps are ~0 after the ReLU); about 4 untrained
 
@@ -331,3 +284,54 @@ def test_other_backends_get_an_error_naming_them(monkeypatch):
     monkeypatch.setattr(explain.keras.backend, "backend", lambda: "jax")
     with pytest.raises(RuntimeError, match="'jax'.*KERAS_BACKEND=tensorflow"):
         saliency_map(linear_two_view_model(), two_view_inputs(), "time")
+
+
+# The known-answer case as the package gives it (chapter 11) ------------------------------------
+
+def test_simulate_st_elevation_is_reproducible():
+    signals, labels, r_peaks = simulate_st_elevation(40, seed=3)
+    assert signals.shape == (40, SAMPLES, 1) and signals.dtype == np.float32 and labels.dtype == np.int64
+    again, same_labels, same_peaks = simulate_st_elevation(40, seed=3)
+    np.testing.assert_array_equal(signals, again)
+    np.testing.assert_array_equal(labels, same_labels)
+    assert all(np.array_equal(a, b) for a, b in zip(r_peaks, same_peaks))
+    assert not np.array_equal(signals, simulate_st_elevation(40, seed=4)[0])
+
+
+def test_simulated_st_elevation_lies_in_the_st_window_only():
+    signals, labels, r_peaks = simulate_st_elevation(200, seed=0)
+    assert 0.35 < labels.mean() < 0.65
+    st, tp = beat_window_mask(r_peaks, ST_WINDOW, SAMPLES), beat_window_mask(r_peaks, TP_WINDOW, SAMPLES)
+    assert not (st & tp).any()
+    x = signals[..., 0]
+    st_minus_tp = np.array([x[i][st[i]].mean() - x[i][tp[i]].mean() for i in range(len(x))])
+    assert 0.1 < st_minus_tp[labels == 1].mean() - st_minus_tp[labels == 0].mean() < 0.3  # mV
+    with pytest.raises(ValueError, match="n must be"):
+        simulate_st_elevation(0)
+
+
+def test_beat_window_mask_keeps_whole_windows_only():
+    mask = beat_window_mask([np.array([-10, 50, 240]), np.array([], int)], (0.1, 0.2), samples=250, fs=100)
+    assert mask.shape == (2, 250) and mask.dtype == bool
+    np.testing.assert_array_equal(np.flatnonzero(mask[0]), np.r_[0:10, 60:70])  # 240 + 10..20 leaves
+    assert not mask[1].any()
+    with pytest.raises(ValueError, match="window"):
+        beat_window_mask([np.array([50])], (0.2, 0.1), samples=250)
+
+
+def test_attribution_ratio_compares_mean_magnitudes():
+    attribution = np.ones((2, 10))
+    inside, outside = np.zeros((2, 10), bool), np.zeros((2, 10), bool)
+    inside[:, :2], outside[:, 5:] = True, True  # 4 samples inside, 10 outside
+    attribution[:, :2] = 4.0
+    assert attribution_ratio(attribution, inside, outside) == pytest.approx(4.0)  # means, not sums (0.8)
+    attribution[0, :2] = -4.0  # signed attributions count by their size
+    assert attribution_ratio(attribution, inside, outside) == pytest.approx(4.0)
+    assert attribution_ratio(attribution, outside, inside) == pytest.approx(0.25)
+    assert np.isnan(attribution_ratio(np.where(outside, 0.0, 1.0), inside, outside))
+    with pytest.raises(ValueError, match="inside"):
+        attribution_ratio(attribution, inside[:, :5], outside)
+    with pytest.raises(ValueError, match="outside"):
+        attribution_ratio(attribution, inside, outside.astype(int))
+    with pytest.raises(ValueError, match="selects no sample"):
+        attribution_ratio(attribution, inside, np.zeros_like(outside))
