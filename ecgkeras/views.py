@@ -268,7 +268,8 @@ def _relative_to_peak(values, axes, log, power):
     if not log:
         return ratio.astype(np.float32)
     decibels = 20 * np.log10(np.maximum(ratio, 10.0 ** (-TOP_DB / 20)))
-    return (1 + decibels / TOP_DB).astype(np.float32)
+    # clip: at the floor, rounding can leave 1 + dB / TOP_DB a few 1e-8 below 0
+    return np.clip(1 + decibels / TOP_DB, 0, 1).astype(np.float32)
 
 
 def _area_weights(n_in: int, n_out: int) -> np.ndarray:
