@@ -387,8 +387,9 @@ def claims_table(results: dict) -> pd.DataFrame:
             if (a, b) in table.index:
                 row = table.loc[(a, b)]
                 cells[f"{a} accuracy"], cells[f"{b} accuracy"] = f"{row['A score']:.3f}", f"{row['B score']:.3f}"
+                p_value = "p < 0.001" if row["p"] < 0.001 else f"p {row['p']:.3f}"
                 cells[f"{a} - {b} (accuracy)"] = (f"{row['difference']:+.3f} [{row['ci_low']:+.3f}, "
-                                                  f"{row['ci_high']:+.3f}], p {row['p']:.3f}, P {row['P(A>B)']:.2f}")
+                                                  f"{row['ci_high']:+.3f}], {p_value}, P {row['P(A>B)']:.2f}")
         means = {r["measure"]: r["value"] for r in result["complementarity_mean"]
                  if r["source"] == "unimodal models" and (r["domain_a"], r["domain_b"]) == ("time", "scalogram")}
         if means:

@@ -30,7 +30,31 @@ def predict_proba(model: keras.Model, inputs: dict, batch_size: int = 128) -> np
     if n == 0:
         raise ValueError("inputs hold no samples")
     arrays = {view: np.asarray(x, dtype=np.float32) for view, x in inputs.items()}
-    return np.asarray(model.predict(arrays, batch_size=batch_size, verbose=0), dtype=np.float32)
+    return predict_in_batches(model, arrays, batch_size)
+
+
+def predict_in_batches(model: keras.Model, inputs, batch_size: int = 128) -> np.ndarray:
+    """``model(batch, training=False)`` over ``inputs`` in batches, as one numpy array.
+
+    The same numbers as ``model.predict``, without compiling a predict function for each new
+    model: a study that trains many models would otherwise make TensorFlow warn about
+    "retracing" after the fifth.
+
+    Args:
+        model: any Keras model.
+        inputs: one array (n, ...) or a dict name -> array (n, ...), as the model takes them.
+        batch_size: samples per forward pass.
+
+    Returns:
+        float32 (n, ...): the model's outputs, batches concatenated.
+    """
+    n = len(next(iter(inputs.values()))) if isinstance(inputs, dict) else len(inputs)
+    outputs = []
+    for start in range(0, n, batch_size):
+        batch = ({name: x[start:start + batch_size] for name, x in inputs.items()} if isinstance(inputs, dict)
+                 else inputs[start:start + batch_size])
+        outputs.append(keras.ops.convert_to_numpy(model(batch, training=False)))
+    return np.concatenate(outputs).astype(np.float32)
 
 
 def evaluate_predictions(labels, probabilities, class_names) -> dict:

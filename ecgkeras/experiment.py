@@ -525,11 +525,12 @@ def branch_features(model, views: dict) -> dict[str, np.ndarray]:
 
     Chapter 9 compares these across domains (correlation, mutual information, CKA).
     """
+    from ecgkeras.evaluate import predict_in_batches
     from ecgkeras.models import feature_model
     from ecgkeras.models.fusion import VIEWS
 
     model_views = [view for view in VIEWS if view in {tensor.name for tensor in model.inputs}]
-    return {f"features_{view}": feature_model(model, view).predict(views["test"][view], verbose=0)
+    return {f"features_{view}": predict_in_batches(feature_model(model, view), views["test"][view])
             for view in model_views}
 
 

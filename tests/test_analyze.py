@@ -121,13 +121,14 @@ def test_analyze_writes_tidy_json_and_figures_with_the_known_answers(reproduce_f
 
 
 def test_claims_table_sets_each_run_beside_the_study(reproduce_folder, tmp_path):
-    full = analyze(reproduce_folder, n_boot=200, shuffles=1)
+    full = analyze(reproduce_folder, n_boot=2000, shuffles=1)
     partial = analyze(write_reproduce_folder(tmp_path / "partial", models=("1D-CNN", "2D-CNN")), n_boot=50, shuffles=1)
     table = claims_table({"full": full, "two models": partial})
     assert list(table.columns) == ["study", "full", "two models"]
     assert table.loc["Hybrid 1 accuracy", "full"] == "1.000"
     assert table.loc["Hybrid 2 accuracy", "full"] == f"{5 / 6:.3f}"
     assert table.loc["Hybrid 1 - 2D-CNN (accuracy)", "full"].startswith("+0.333 [")
+    assert "p < 0.001" in table.loc["Hybrid 1 - 2D-CNN (accuracy)", "full"]  # 1 / 2001, the smallest p there is
     assert table.loc["Hybrid 1 - Hybrid 2 (accuracy)", "full"].startswith(f"{1 - 5 / 6:+.3f} [")
     assert list(table.index) == list(STUDY_CLAIMS)
     assert table.loc["Hybrid 1 accuracy", "two models"] == "-"

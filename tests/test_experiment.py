@@ -17,6 +17,7 @@ from ecgkeras.data.dataset import ECGDataset
 from ecgkeras.data.synthetic import make_dataset
 from ecgkeras.experiment import (
     METRICS,
+    branch_features,
     cv_folds,
     finished_runs,
     load_data,
@@ -193,6 +194,19 @@ def test_plot_runs_shows_every_model_of_every_run():
         plot_runs(runs, metric="auc")
     with pytest.raises(ValueError, match="at least one"):
         plot_runs({})
+
+
+def test_branch_features_are_each_encoders_inference_output():
+    from ecgkeras.models import build_model, feature_model
+
+    rng = np.random.default_rng(0)
+    test = {"time": rng.normal(size=(300, 250, 12)).astype("float32"),
+            "spectrum": rng.normal(size=(300, 126, 12)).astype("float32")}
+    model = build_model("1D-CNN", {"time": (250, 12)}, n_classes=4, seed=0)
+    features = branch_features(model, {"test": test})  # 300 ECGs: two batches; the spectrum is not its view
+    assert list(features) == ["features_time"] and features["features_time"].shape == (300, 64)
+    np.testing.assert_allclose(features["features_time"],
+                               feature_model(model, "time").predict(test["time"], verbose=0), atol=1e-5)
 
 
 def test_published_results_says_where_the_command_is(monkeypatch, tmp_path):

@@ -206,3 +206,19 @@ def test_evaluate_hand_computed_two_class_case():
 def test_evaluate_predictions_rejects_bad_input(labels, probabilities, names, message):
     with pytest.raises(ValueError, match=message):
         evaluate_predictions(np.asarray(labels), probabilities, list(names))
+
+
+def test_predict_in_batches_gives_what_predict_gives():
+    from ecgkeras.evaluate import predict_in_batches
+    from ecgkeras.models import build_model, feature_model
+
+    rng = np.random.default_rng(0)
+    inputs = {"time": rng.normal(size=(70, 250, 12)).astype("float32"),
+              "spectrum": rng.normal(size=(70, 126, 12)).astype("float32")}
+    model = build_model("CNN-Transformer", {"spectrum": (126, 12)}, n_classes=4, seed=0)
+    expected = model.predict({"spectrum": inputs["spectrum"]}, verbose=0)
+    np.testing.assert_allclose(predict_in_batches(model, {"spectrum": inputs["spectrum"]}, batch_size=32), expected,
+                               atol=1e-5)  # 70 samples: batches of 32, 32 and 6
+    encoder = feature_model(build_model("1D-CNN", {"time": (250, 12)}, n_classes=4, seed=0), "time")
+    np.testing.assert_allclose(predict_in_batches(encoder, inputs["time"], batch_size=50),
+                               encoder.predict(inputs["time"], verbose=0), atol=1e-5)
