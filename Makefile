@@ -59,7 +59,7 @@ browser-test: $(VENV)/.test-installed
 
 # PNG screenshots of three pages of the test build into docs/screenshots (needs chromium).
 screenshots: $(VENV)/.test-installed
-	$(BIN)/python tools/screenshots.py
+	$(BIN)/python tools/screenshots.py --math notebooks/10_is_the_gain_real
 
 # Student copies of every chapter (solutions removed, outputs cleared) into _build/student.
 student: $(VENV)/.book-installed
