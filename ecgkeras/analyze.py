@@ -175,19 +175,25 @@ def fusion_gains(predictions: SeedPredictions, metric: str = "accuracy") -> pd.D
         "gain" = fused - best (a fraction: 0.02 is 2 points).
     """
     rows = []
-    n_classes = next(iter(predictions.probabilities.values())).shape[1]
     for fusion, members in FUSION_MEMBERS.items():
         if not {fusion, *members} <= set(predictions.probabilities):
             continue
-        for fold in predictions.folds:
-            in_fold = predictions.fold == fold
-            score = {model: float(classification_metrics(
-                predictions.labels[in_fold], predictions.probabilities[model][in_fold].argmax(axis=1),
-                n_classes)[metric]) for model in (fusion, *members)}
-            best = max(members, key=score.get)
-            rows.append({"seed": predictions.seed, "fold": fold, "fusion": fusion, "fused": score[fusion],
-                         "best_member": best, "best": score[best], "gain": score[fusion] - score[best]})
+        scores = {model: fold_scores(predictions, model, metric) for model in (fusion, *members)}
+        for i, fold in enumerate(predictions.folds):
+            best = max(members, key=lambda model: scores[model][i])
+            fused, best_score = float(scores[fusion][i]), float(scores[best][i])
+            rows.append({"seed": predictions.seed, "fold": fold, "fusion": fusion, "fused": fused,
+                         "best_member": best, "best": best_score, "gain": fused - best_score})
     return pd.DataFrame(rows)
+
+
+def fold_scores(predictions: SeedPredictions, model: str, metric: str) -> np.ndarray:
+    """``metric`` of ``model`` on each test fold of one seed: float (len(predictions.folds),)."""
+    n_classes = predictions.probabilities[model].shape[1]
+    predicted = predictions.probabilities[model].argmax(axis=1)
+    return np.array([classification_metrics(predictions.labels[predictions.fold == fold],
+                                            predicted[predictions.fold == fold], n_classes)[metric]
+                     for fold in predictions.folds], dtype=np.float64)
 
 
 def comparison_pairs(models) -> list[tuple[str, str]]:
@@ -212,15 +218,8 @@ def compare_models(predictions: SeedPredictions, pairs, *, n_boot: int = 10_000,
 
 def fold_differences(data: dict[int, SeedPredictions], model_a: str, model_b: str, metric: str) -> np.ndarray:
     """metric(A) - metric(B) on each test fold of each seed: float (folds x seeds,)."""
-    differences = []
-    for part in data.values():
-        n_classes = part.probabilities[model_a].shape[1]
-        for fold in part.folds:
-            in_fold = part.fold == fold
-            a, b = (classification_metrics(part.labels[in_fold], part.probabilities[m][in_fold].argmax(axis=1),
-                                           n_classes)[metric] for m in (model_a, model_b))
-            differences.append(float(a - b))
-    return np.array(differences)
+    return np.concatenate([fold_scores(part, model_a, metric) - fold_scores(part, model_b, metric)
+                           for part in data.values()])
 
 
 def analyze(folder, out=None, *, n_boot: int = 10_000, rope: float = 0.01, components: int = 2, k: int = 3,

@@ -282,7 +282,7 @@ def plot_grad_cam(scalogram, cam, *, lead: int = 0, lead_names=LEAD_NAMES, frequ
 # A known-answer case: ST elevation ------------------------------------------------------------
 
 #: Gaussian waves of one beat of :func:`simulate_st_elevation`: name -> (peak after R in s,
-#: width in s, amplitude in mV), as in ``ecgkeras.data.synthetic``.
+#: width in s, amplitude in mV), a simplified version of ``ecgkeras.data.synthetic``'s beat.
 BEAT_WAVES = {"P": (-0.16, 0.025, 0.12), "Q": (-0.03, 0.01, -0.1), "R": (0.0, 0.012, 1.0),
               "S": (0.03, 0.012, -0.25), "T": (0.28, 0.045, 0.3)}
 #: The ST segment, in s after each R peak: where the evidence of :func:`simulate_st_elevation` is.
