@@ -337,13 +337,171 @@ def check_attention(student_function) -> bool:
     return _verdict("expected softmax(queries @ keys.T / sqrt(d), over the keys) @ values")
 
 
+def _all_layers(model) -> list:
+    """Every layer of ``model``, nested models' layers included (depth first)."""
+    import keras
+
+    found = []
+    for layer in model.layers:
+        found.append(layer)
+        if isinstance(layer, keras.Model):
+            found.extend(_all_layers(layer))
+    return found
+
+
+def _count(model, layer_type) -> int:
+    return sum(isinstance(layer, layer_type) for layer in _all_layers(model))
+
+
+def keras_model_problem(model, input_shapes: dict, n_classes: int = 4) -> str | None:
+    """What is wrong with a classifier written in an exercise, or None if it is sound.
+
+    Chapters 4-8 (exercises): builds nothing, runs ``model`` once on a small random batch and
+    names the usual slips: not a ``keras.Model``, inputs with the wrong names or shapes, the wrong
+    number of classes, logits instead of probabilities, an input that does not reach the output.
+
+    Args:
+        model: the student's model.
+        input_shapes: view name -> input shape without the batch axis, e.g. ``{"time": (250, 12)}``.
+        n_classes: number of classes the output must have.
+    """
+    import keras
+
+    if model is Ellipsis or model is None:
+        raise _Unanswered
+    if not isinstance(model, keras.Model):
+        return f"expected a keras.Model (keras.Model(inputs, outputs)), got {type(model).__name__}"
+    names = sorted(tensor.name for tensor in model.inputs)
+    if names != sorted(input_shapes):
+        return (f"the inputs must be named {sorted(input_shapes)} (keras.Input(shape, name=...)), so that "
+                f"a dict of views reaches the right branch; yours are {names}")
+    for tensor in model.inputs:
+        expected = tuple(input_shapes[tensor.name])
+        if tuple(tensor.shape[1:]) != expected:
+            return (f"input {tensor.name!r} must have shape {expected} without the batch axis, "
+                    f"got {tuple(tensor.shape[1:])}")
+    if len(model.outputs) != 1 or tuple(model.outputs[0].shape[1:]) != (n_classes,):
+        shapes = [tuple(tensor.shape) for tensor in model.outputs]
+        return (f"expected one output of shape (None, {n_classes}), one probability per class "
+                f"(the last layer is Dense({n_classes}, ...)); got {shapes}")
+    rng = np.random.default_rng(0)
+    batch = {name: rng.standard_normal((3, *shape)).astype("float32") for name, shape in input_shapes.items()}
+    probabilities = keras.ops.convert_to_numpy(model(batch, training=False))
+    if not np.isfinite(probabilities).all():
+        return "the model outputs NaN or inf on a random batch"
+    if not np.allclose(probabilities.sum(axis=1), 1, atol=1e-4) or (probabilities < 0).any():
+        return (f"the outputs are scores (logits), not probabilities: their rows sum to "
+                f"{np.round(probabilities.sum(axis=1), 2).tolist()}; end with "
+                f"Dense({n_classes}, activation=\"softmax\")")
+    for view, shape in input_shapes.items():
+        changed = dict(batch, **{view: rng.standard_normal((3, *shape)).astype("float32")})
+        if np.allclose(keras.ops.convert_to_numpy(model(changed, training=False)), probabilities, atol=1e-7):
+            return (f"the {view!r} input does not reach the output: changing it changes no prediction. "
+                    f"Is its branch's output used (e.g. in the Concatenate)?")
+    return None
+
+
+@_unanswered_is_not_an_error
+def check_keras_model(model, input_shapes: dict, n_classes: int = 4) -> bool:
+    """Any exercise that builds a classifier: see :func:`keras_model_problem` for what is checked."""
+    problem = keras_model_problem(model, input_shapes, n_classes)
+    return _verdict(problem, None if problem else f"Correct: {model.count_params():,} parameters.")
+
+
+@_unanswered_is_not_an_error
+def check_residual_1d_cnn(model, input_shapes=None, n_classes: int = 4) -> bool:
+    """Exercise 4.4: the chapter's 1D-CNN with a residual connection (a shortcut around a block).
+
+    Expected: a sound classifier (:func:`keras_model_problem`) on the "time" view (250, 12) with at
+    least one ``layers.Add`` that adds a block's input (through a 1x1 Conv1D where the number of
+    filters or the length changes) to its output.
+    """
+    import keras
+
+    input_shapes = input_shapes or {"time": (250, 12)}
+    problem = keras_model_problem(model, input_shapes, n_classes)
+    if problem is None and _count(model, keras.layers.Add) == 0:
+        problem = ("no residual connection: add a block's input to its output with "
+                   "layers.Add()([shortcut, x]) (a 1x1 Conv1D on the shortcut matches the filters)")
+    return _verdict(problem, None if problem else
+                    f"Correct: {_count(model, keras.layers.Add)} residual connection(s), "
+                    f"{model.count_params():,} parameters.")
+
+
+@_unanswered_is_not_an_error
+def check_average_pooling_2d_cnn(model, input_shapes=None, n_classes: int = 4) -> bool:
+    """Exercise 5.4: the chapter's 2D-CNN with average pooling instead of max pooling.
+
+    Expected: a sound classifier (:func:`keras_model_problem`) on the "scalogram" view
+    (64, 64, 12) whose blocks pool with ``layers.AveragePooling2D`` and no ``MaxPooling2D`` remains.
+    """
+    import keras
+
+    input_shapes = input_shapes or {"scalogram": (64, 64, 12)}
+    problem = keras_model_problem(model, input_shapes, n_classes)
+    if problem is None and _count(model, keras.layers.MaxPooling2D):
+        problem = (f"{_count(model, keras.layers.MaxPooling2D)} MaxPooling2D layer(s) left: "
+                   "replace each with layers.AveragePooling2D(2, padding=\"same\")")
+    if problem is None and not _count(model, keras.layers.AveragePooling2D):
+        problem = "no AveragePooling2D layer: each block should end with layers.AveragePooling2D(2)"
+    return _verdict(problem, None if problem else f"Correct: {model.count_params():,} parameters, "
+                    f"{_count(model, keras.layers.AveragePooling2D)} average-pooling layers.")
+
+
+@_unanswered_is_not_an_error
+def check_pre_norm_block(student_function, tokens: int = 32, dim: int = 64) -> bool:
+    """Exercise 6.4: a pre-norm Transformer block, ``student_function(x) -> y``.
+
+    Expected, for symbolic tokens ``x`` (batch, tokens, dim): ``y`` of the same shape, built from
+    one ``MultiHeadAttention``, two ``LayerNormalization`` and two ``Add`` layers, with each
+    normalization *before* its sublayer (``x + attention(norm(x))``, then
+    ``x + ffn(norm(x))``): the block ends with an addition, not a normalization.
+    """
+    import keras
+
+    if student_function is Ellipsis or student_function is None:
+        raise _Unanswered
+    inputs = keras.Input((tokens, dim), name="tokens")
+    try:
+        outputs = student_function(inputs)
+    except Exception as error:  # noqa: BLE001 - shown to the student
+        return _verdict(f"calling your function on keras.Input(({tokens}, {dim})) raised "
+                        f"{type(error).__name__}: {error}")
+    if outputs is None:
+        raise _Unanswered
+    if not keras.utils.is_keras_tensor(outputs):
+        return _verdict(f"return the block's output tensor (a KerasTensor), got {type(outputs).__name__}")
+    if tuple(outputs.shape[1:]) != (tokens, dim):
+        return _verdict(f"a Transformer block keeps its input's shape ({tokens}, {dim}); "
+                        f"yours returns {tuple(outputs.shape[1:])}")
+    block = keras.Model(inputs, outputs)
+    counts = {name: _count(block, getattr(keras.layers, name))
+              for name in ("MultiHeadAttention", "LayerNormalization", "Add")}
+    if counts != {"MultiHeadAttention": 1, "LayerNormalization": 2, "Add": 2}:
+        return _verdict(f"expected 1 MultiHeadAttention, 2 LayerNormalization and 2 Add layers, got {counts}")
+    if isinstance(block.layers[-1], keras.layers.LayerNormalization):
+        return _verdict("your block ends with a LayerNormalization: that is the chapter's post-norm block. "
+                        "In a pre-norm block each sublayer normalizes its input, x + attention(norm(x)), "
+                        "and the block ends with the residual addition")
+    first = block.layers[1] if len(block.layers) > 1 else None
+    if not isinstance(first, keras.layers.LayerNormalization):
+        return _verdict("the first thing a pre-norm block does with its input is normalize it: "
+                        f"layers.LayerNormalization()(x), then attention; yours starts with "
+                        f"{type(first).__name__}")
+    values = keras.ops.convert_to_numpy(block(np.random.default_rng(0).standard_normal((2, tokens, dim))))
+    if not np.isfinite(values).all():
+        return _verdict("the block outputs NaN or inf on a random batch")
+    return _verdict(None, f"Correct: a pre-norm block with {block.count_params():,} parameters.")
+
+
 @_unanswered_is_not_an_error
 def check_hybrid_model(model, input_shapes=None, n_classes: int = 4) -> bool:
     """Exercise 7.1: your Hybrid 1, built with the functional API.
 
-    Expected: a ``keras.Model`` with two inputs named "time" (250, 12) and "scalogram" (64, 64, 12)
-    (names matter: the book feeds dicts keyed by view), one branch per input, their feature
-    vectors joined by a ``Concatenate`` layer, and a softmax over ``n_classes`` classes.
+    Expected: a sound classifier (:func:`keras_model_problem`) with two inputs named "time"
+    (250, 12) and "scalogram" (64, 64, 12) (names matter: the book feeds dicts keyed by view), one
+    branch per input, their feature vectors joined by a ``Concatenate`` layer, and a softmax over
+    ``n_classes`` classes.
 
     Args:
         model: your model.
@@ -353,30 +511,34 @@ def check_hybrid_model(model, input_shapes=None, n_classes: int = 4) -> bool:
     """
     import keras
 
-    if model is Ellipsis or model is None:
-        raise _Unanswered
     input_shapes = input_shapes or {"time": (250, 12), "scalogram": (64, 64, 12)}
-    if not isinstance(model, keras.Model):
-        return _verdict(f"expected a keras.Model (keras.Model(inputs, outputs)), got {type(model).__name__}")
-    names = sorted(tensor.name for tensor in model.inputs)
-    if names != sorted(input_shapes):
-        return _verdict(f"the inputs must be named {sorted(input_shapes)} (keras.Input(shape, name=...)), so "
-                        f"that a dict of views reaches the right branch; yours are {names}")
-    for tensor in model.inputs:
-        if tuple(tensor.shape[1:]) != tuple(input_shapes[tensor.name]):
-            return _verdict(f"input {tensor.name!r} must have shape {tuple(input_shapes[tensor.name])} "
-                            f"without the batch axis, got {tuple(tensor.shape[1:])}")
-    if len(model.outputs) != 1 or tuple(model.outputs[0].shape[1:]) != (n_classes,):
-        shapes = [tuple(tensor.shape) for tensor in model.outputs]
-        return _verdict(f"expected one output of shape (None, {n_classes}), one probability per class; got {shapes}")
-    if not any(isinstance(layer, keras.layers.Concatenate) for layer in model.layers):
-        return _verdict("feature-level fusion joins the branches' feature vectors with layers.Concatenate()")
-    rng = np.random.default_rng(0)
-    batch = {name: rng.standard_normal((2, *shape)).astype("float32") for name, shape in input_shapes.items()}
-    probabilities = keras.ops.convert_to_numpy(model(batch, training=False))
-    if not np.allclose(probabilities.sum(axis=1), 1, atol=1e-4) or (probabilities < 0).any():
-        return _verdict("the outputs must be class probabilities: end with Dense(n_classes, activation='softmax')")
-    return _verdict(None, f"Correct: {model.count_params():,} parameters.")
+    problem = keras_model_problem(model, input_shapes, n_classes)
+    if problem is None and not _count(model, keras.layers.Concatenate):
+        problem = "feature-level fusion joins the branches' feature vectors with layers.Concatenate()"
+    return _verdict(problem, None if problem else f"Correct: {model.count_params():,} parameters.")
+
+
+@_unanswered_is_not_an_error
+def check_late_fusion_model(model, input_shapes=None, n_classes: int = 4) -> bool:
+    """Exercise 8.4: late fusion of two views written in Keras.
+
+    Expected: a sound classifier (:func:`keras_model_problem`) with inputs "time" (250, 12) and
+    "scalogram" (64, 64, 12), one ``Dense(n_classes, activation="softmax")`` per branch, and a
+    ``layers.Average`` of the branches' probabilities as the output.
+    """
+    import keras
+
+    input_shapes = input_shapes or {"time": (250, 12), "scalogram": (64, 64, 12)}
+    problem = keras_model_problem(model, input_shapes, n_classes)
+    softmax_heads = [layer for layer in _all_layers(model) if isinstance(layer, keras.layers.Dense)
+                     and layer.get_config().get("activation") == "softmax"]
+    if problem is None and len(softmax_heads) < len(input_shapes):
+        problem = (f"late fusion gives every branch its own softmax: expected {len(input_shapes)} "
+                   f"Dense({n_classes}, activation=\"softmax\") layers, found {len(softmax_heads)}")
+    if problem is None and not isinstance(model.layers[-1], keras.layers.Average):
+        problem = ("the output should be the mean of the branches' probabilities: end with "
+                   f"layers.Average()([...]), not {type(model.layers[-1]).__name__}")
+    return _verdict(problem, None if problem else f"Correct: {model.count_params():,} parameters.")
 
 
 @_unanswered_is_not_an_error

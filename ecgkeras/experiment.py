@@ -170,30 +170,50 @@ def input_shapes(views: dict[str, dict[str, np.ndarray]]) -> dict[str, tuple]:
     return {view: array.shape[1:] for view, array in views["train"].items()}
 
 
-def train_and_evaluate(model_name: str, splits: dict[str, ECGDataset], views: dict, *,
+def train_and_evaluate(model_name, splits: dict[str, ECGDataset], views: dict, *,
                        train_config=None, seed: int = 0, **model_options) -> RunResult:
-    """Build one of the book's models, train it on "train", stop on "val", test it on "test".
+    """Train one model on "train", stop on "val", test it on "test".
+
+    Chapters 5-8 (section "Training and testing"): the steps chapter 4 writes out with
+    ``compile`` and ``fit``, in one call.
 
     Args:
-        model_name: a key of ``ecgkeras.models.MODEL_SPECS``, e.g. ``"Hybrid 1"``.
+        model_name: a key of ``ecgkeras.models.MODEL_SPECS``, e.g. ``"Hybrid 1"`` (the model is
+            built with ``build_model``), or a ``keras.Model`` already built (e.g. on a chapter's
+            page) whose inputs are named after views.
         splits: ``{"train", "val", "test"}`` datasets (labels and class names are read here).
         views: :func:`split_views` of ``splits``.
         train_config: ``ecgkeras.train.TrainConfig`` (default: the current mode's).
-        seed: seeds the weights, shuffling and dropout.
-        **model_options: passed to ``ecgkeras.models.build_model``, e.g. ``dropout=0.5``.
+        seed: seeds the weights (when the model is built here), shuffling and dropout.
+        **model_options: passed to ``ecgkeras.models.build_model``, e.g. ``dropout=0.5`` (only
+            with a model name).
     """
+    import keras
+
     from ecgkeras.evaluate import evaluate_predictions, predict_proba
     from ecgkeras.models import MODEL_SPECS, build_model
     from ecgkeras.train import TrainConfig, fit
 
-    _check_choice("model_name", model_name, tuple(MODEL_SPECS))
     missing = [name for name in ("train", "val", "test") if name not in splits or name not in views]
     if missing:
         raise ValueError(f"splits and views need 'train', 'val' and 'test'; missing {missing}")
-    model_views = MODEL_SPECS[model_name][0]
-    inputs = {name: {view: views[name][view] for view in model_views} for name in ("train", "val", "test")}
     class_names = splits["train"].class_names
-    model = build_model(model_name, input_shapes(views), n_classes=len(class_names), seed=seed, **model_options)
+    if isinstance(model_name, keras.Model):
+        if model_options:
+            raise ValueError(f"model options {sorted(model_options)} apply only when a model name is "
+                             "given; this model is already built")
+        model = model_name
+        model_views = [tensor.name for tensor in model.inputs]
+        unknown = [view for view in model_views if view not in views["train"]]
+        if unknown:
+            raise ValueError(f"model {model.name!r} has inputs {unknown} that are not views of "
+                             f"`views` ({sorted(views['train'])}); name each keras.Input after its view")
+    else:
+        _check_choice("model_name", model_name, tuple(MODEL_SPECS))
+        model_views = MODEL_SPECS[model_name][0]
+        model = build_model(model_name, input_shapes(views), n_classes=len(class_names), seed=seed,
+                            **model_options)
+    inputs = {name: {view: views[name][view] for view in model_views} for name in ("train", "val", "test")}
     start = time.perf_counter()
     history = fit(model, inputs["train"], splits["train"].labels, inputs["val"], splits["val"].labels,
                   config=train_config or TrainConfig.from_mode(), seed=seed)

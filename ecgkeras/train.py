@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import math
+import time
+
 import keras
 import numpy as np
 from sklearn.utils.class_weight import compute_class_weight
@@ -29,7 +32,8 @@ class TrainConfig:
         min_lr: the learning rate never goes below this.
         class_weight: weight the loss by inverse class frequency ("balanced"), so that rare classes
             count as much as common ones.
-        verbose: 0 silent, 1 a progress bar per epoch, 2 one line per epoch (best in notebooks).
+        verbose: 0 silent, 1 Keras's progress bar, 2 a compact log: one line every few epochs,
+            at most about a dozen in all (:class:`EpochLog`; best in notebooks and on the book's pages).
     """
 
     epochs: int = 40
@@ -72,6 +76,58 @@ class TrainConfig:
     def from_mode(cls) -> "TrainConfig":
         """``quick()`` when ``ECGKERAS_QUICK`` is set, else ``full()``."""
         return cls.quick() if is_quick() else cls.full()
+
+
+class EpochLog(keras.callbacks.Callback):
+    """Print one short line every few epochs (and the last one), instead of two lines per epoch.
+
+    Chapter 4 (section "Training"). Keras's ``verbose=2`` prints two lines per epoch, 60 lines
+    for 30 epochs; this callback keeps a page's training log to about a dozen lines. Use it with
+    ``model.fit(..., verbose=0, callbacks=[EpochLog(epochs)])``.
+
+    Args:
+        epochs: the ``epochs`` passed to ``fit``; sets how often a line is printed.
+        lines: most epoch lines to print; the last epoch and a summary line come on top.
+    """
+
+    def __init__(self, epochs: int, lines: int = 10):
+        super().__init__()
+        self.epochs = epochs
+        self.every = max(1, math.ceil(epochs / lines))
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+        self.last_epoch, self.last_printed, self.best = None, None, (math.inf, None)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = dict(logs or {})
+        self.last_epoch, self.last_logs = epoch, logs
+        if logs.get("val_loss", math.inf) < self.best[0]:
+            self.best = (logs["val_loss"], epoch)
+        if epoch == 0 or (epoch + 1) % self.every == 0:
+            self._print(epoch, logs)
+
+    def on_train_end(self, logs=None):
+        if self.last_epoch is None:
+            return
+        if self.last_printed != self.last_epoch:
+            self._print(self.last_epoch, self.last_logs)
+        stopped = "" if self.last_epoch + 1 == self.epochs else "stopped early; "
+        if self.best[1] is not None:
+            print(f"{self.last_epoch + 1} epochs, {stopped}lowest val_loss {self.best[0]:.3f} "
+                  f"at epoch {self.best[1] + 1}")
+
+    def _print(self, epoch, logs):
+        self.last_printed = epoch
+        line = f"epoch {epoch + 1:2d}:"
+        for prefix, label in (("", ""), ("val_", "| val ")):
+            if f"{prefix}loss" in logs:
+                line += f" {label}loss {logs[prefix + 'loss']:.3f}"
+            if f"{prefix}accuracy" in logs:
+                line += f" acc {logs[prefix + 'accuracy']:.3f}"
+        if "learning_rate" in logs:
+            line += f" | lr {logs['learning_rate']:.0e}"
+        print(f"{line} | {time.perf_counter() - self.start:.0f} s")
 
 
 def check_inputs(model: keras.Model, inputs: dict, labels=None, *, split: str = "inputs") -> int:
@@ -162,6 +218,8 @@ def fit(model: keras.Model, train_inputs: dict, train_labels, val_inputs: dict, 
         keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=config.reduce_lr_factor,
                                           patience=config.reduce_lr_patience, min_lr=config.min_lr),
     ]
+    if config.verbose == 2:
+        callbacks.append(EpochLog(config.epochs))
     return model.fit(
         {view: np.asarray(x, dtype=np.float32) for view, x in train_inputs.items()},
         np.asarray(train_labels),
@@ -172,5 +230,5 @@ def fit(model: keras.Model, train_inputs: dict, train_labels, val_inputs: dict, 
         class_weight=balanced_class_weights(train_labels, n_classes) if config.class_weight else None,
         callbacks=callbacks,
         shuffle=True,
-        verbose=config.verbose,
+        verbose=1 if config.verbose == 1 else 0,
     )

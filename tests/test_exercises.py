@@ -217,7 +217,10 @@ def _hybrid(names=("time", "scalogram"), shapes=None, fuse="concat", classes=4, 
     scalogram = keras.Input(shapes["scalogram"], name=names[1])
     a = layers.Dense(8)(layers.GlobalAveragePooling1D()(time))
     b = layers.Dense(8)(layers.GlobalAveragePooling2D()(scalogram))
-    fused = layers.Concatenate()([a, b]) if fuse == "concat" else layers.Add()([a, b])
+    if fuse == "time only":  # the scalogram branch is built but never reaches the output
+        fused = layers.Concatenate()([a, a])
+    else:
+        fused = layers.Concatenate()([a, b]) if fuse == "concat" else layers.Add()([a, b])
     return keras.Model([time, scalogram], layers.Dense(classes, activation=activation)(fused))
 
 
@@ -227,7 +230,8 @@ def _hybrid(names=("time", "scalogram"), shapes=None, fuse="concat", classes=4, 
     (lambda: _hybrid(shapes={"time": (32, 1), "scalogram": (8, 8, 2)}), "input 'time' must have shape (32, 2)"),
     (lambda: _hybrid(classes=3), "one output of shape (None, 4)"),
     (lambda: _hybrid(fuse="add"), "layers.Concatenate()"),
-    (lambda: _hybrid(activation=None), "activation='softmax'"),
+    (lambda: _hybrid(activation=None), "logits), not probabilities"),
+    (lambda: _hybrid(fuse="time only"), "the 'scalogram' input does not reach the output"),
     (lambda: "a model", "expected a keras.Model"),
     (lambda: ..., "placeholder"),
 ])
@@ -376,4 +380,112 @@ def test_posterior_mean_check(capsys, answer, message):
 ])
 def test_mean_accuracy_per_model_check(capsys, function, message):
     assert exercises.check_mean_accuracy_per_model(function) == (message == "Correct")
+    assert message in capsys.readouterr().out
+
+
+# Chapters 4-8: exercises in which the student writes layers ------------------------------------
+
+
+def _time_cnn(residual=True, pooling="max", classes=4, activation="softmax", shape=(250, 12)):
+    import keras
+    from keras import layers
+
+    inputs = keras.Input(shape, name="time")
+    x = layers.Conv1D(8, 5, padding="same")(inputs)
+    if residual:
+        x = layers.Add()([x, layers.Conv1D(8, 1)(inputs)])
+    x = (layers.MaxPooling1D if pooling == "max" else layers.AveragePooling1D)(2)(x)
+    x = layers.GlobalAveragePooling1D()(x)
+    return keras.Model({"time": inputs}, layers.Dense(classes, activation=activation)(x))
+
+
+@pytest.mark.parametrize("model, message", [
+    (lambda: _time_cnn(), "Correct: 1 residual connection"),
+    (lambda: _time_cnn(residual=False), "no residual connection"),
+    (lambda: _time_cnn(shape=(250, 1)), "input 'time' must have shape (250, 12)"),
+    (lambda: _time_cnn(classes=3), "one output of shape (None, 4)"),
+    (lambda: _time_cnn(activation=None), "not probabilities"),
+    (lambda: None, "placeholder"),
+])
+def test_residual_check(capsys, model, message):
+    assert exercises.check_residual_1d_cnn(model()) == message.startswith("Correct")
+    assert message in capsys.readouterr().out
+
+
+def _scalogram_cnn(pooling):
+    import keras
+    from keras import layers
+
+    inputs = keras.Input((64, 64, 12), name="scalogram")
+    x = layers.Conv2D(4, 3, padding="same")(inputs)
+    for kind in pooling:
+        x = (layers.MaxPooling2D if kind == "max" else layers.AveragePooling2D)(2)(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    return keras.Model({"scalogram": inputs}, layers.Dense(4, activation="softmax")(x))
+
+
+@pytest.mark.parametrize("pooling, message", [
+    (("average", "average"), "Correct"),
+    (("average", "max"), "1 MaxPooling2D layer(s) left"),
+    ((), "no AveragePooling2D layer"),
+])
+def test_average_pooling_check(capsys, pooling, message):
+    assert exercises.check_average_pooling_2d_cnn(_scalogram_cnn(pooling)) == (message == "Correct")
+    assert message in capsys.readouterr().out
+
+
+def _block(pre_norm=True, heads=2, keep_shape=True):
+    from keras import layers
+
+    def block(x):
+        dim = x.shape[-1]
+        if pre_norm:
+            normed = layers.LayerNormalization()(x)
+            x = layers.Add()([x, layers.MultiHeadAttention(heads, key_dim=dim // heads)(normed, normed)])
+            hidden = layers.Dense(2 * dim, activation="relu")(layers.LayerNormalization()(x))
+            return layers.Add()([x, layers.Dense(dim if keep_shape else dim // 2)(hidden)])
+        x = layers.LayerNormalization()(layers.Add()([x, layers.MultiHeadAttention(heads, key_dim=dim // heads)(x, x)]))
+        hidden = layers.Dense(dim)(layers.Dense(2 * dim, activation="relu")(x))
+        return layers.LayerNormalization()(layers.Add()([x, hidden]))
+
+    return block
+
+
+@pytest.mark.parametrize("function, message", [
+    (_block(), "Correct: a pre-norm block"),
+    (_block(pre_norm=False), "that is the chapter's post-norm block"),
+    (_block(keep_shape=False), "raised ValueError"),
+    (lambda x: x + 1, "expected 1 MultiHeadAttention"),
+    (lambda x: None, "placeholder"),
+    (..., "placeholder"),
+])
+def test_pre_norm_block_check(capsys, function, message):
+    assert exercises.check_pre_norm_block(function) == message.startswith("Correct")
+    assert message in capsys.readouterr().out
+
+
+def _late(average=True, heads=2):
+    import keras
+    from keras import layers
+
+    time = keras.Input((250, 12), name="time")
+    scalogram = keras.Input((64, 64, 12), name="scalogram")
+    branches = [layers.GlobalAveragePooling1D()(time), layers.GlobalAveragePooling2D()(scalogram)]
+    if heads == 2:
+        outputs = [layers.Dense(4, activation="softmax")(b) for b in branches]
+    else:
+        outputs = [layers.Dense(4)(b) for b in branches]
+    fused = layers.Average()(outputs) if average else layers.Concatenate()(outputs)
+    if not average or heads != 2:
+        fused = layers.Dense(4, activation="softmax")(fused)
+    return keras.Model({"time": time, "scalogram": scalogram}, fused)
+
+
+@pytest.mark.parametrize("model, message", [
+    (lambda: _late(), "Correct"),
+    (lambda: _late(heads=0), "expected 2 Dense(4, activation=\"softmax\") layers, found 1"),
+    (lambda: _late(average=False), "end with layers.Average()"),
+])
+def test_late_fusion_model_check(capsys, model, message):
+    assert exercises.check_late_fusion_model(model()) == (message == "Correct")
     assert message in capsys.readouterr().out

@@ -65,3 +65,56 @@ def test_committed_with_outputs_and_no_errors(path):
     assert all(c.get("execution_count") for c in code), "commit executed notebooks (make notebooks)"
     for cell in code:
         assert not any(o.get("output_type") == "error" for o in cell.get("outputs", [])), cell.source[:80]
+
+
+#: Characters that fit on one line of a code or output box of the rendered book in a 1280 px wide
+#: window (measured in headless chromium: a 652 px box of 14 px monospace, 8.43 px a character).
+#: The README's notes for contributors use the same number.
+CODE_WIDTH = 77
+#: Most lines a visible code cell may have (a hidden solution may be longer).
+CELL_LINES = 30
+#: The chapters that write their Keras models on the page.
+KERAS_CHAPTERS = ["04_time_1d_cnn", "05_scalogram_2d_cnn", "06_spectrum_transformer",
+                  "07_hybrid_fusion", "08_beyond_concatenation"]
+
+
+def _shown_code_cells(name):
+    cells = nbformat.read(REPO / "notebooks" / f"{name}.ipynb", as_version=4).cells
+    return [c for c in cells if c.cell_type == "code" and "remove-cell" not in c.metadata.get("tags", [])]
+
+
+@pytest.mark.parametrize("name", KERAS_CHAPTERS)
+def test_keras_chapters_fit_the_code_box(name):
+    too_wide = [line for cell in _shown_code_cells(name) for line in cell.source.splitlines()
+                if len(line) > CODE_WIDTH]
+    assert not too_wide, f"{len(too_wide)} code lines wider than {CODE_WIDTH} characters, e.g. {too_wide[:3]}"
+    too_long = [cell.source.splitlines()[0] for cell in _shown_code_cells(name)
+                if "hide-input" not in cell.metadata.get("tags", [])
+                and len(cell.source.splitlines()) > CELL_LINES]
+    assert not too_long, f"visible code cells longer than {CELL_LINES} lines, starting: {too_long}"
+
+
+@pytest.mark.parametrize("name", KERAS_CHAPTERS)
+def test_keras_chapters_write_their_models_with_keras_layers(name):
+    """The model a chapter reports is built by visible cells tagged keras-model (tests/test_book_keras.py
+    compares them with the package), and the chapter has an exercise in which the student writes layers."""
+    cells = _shown_code_cells(name)
+    definitions = [c for c in cells if "keras-model" in c.metadata.get("tags", [])]
+    assert definitions and not any("hide-input" in c.metadata.get("tags", []) for c in definitions)
+    source = "\n".join(c.source for c in definitions)
+    assert "keras.Model(" in source and "layers." in source
+    exercises = [c for c in cells if "..." in c.source and "check_" in c.source]
+    assert any("def " in c.source or "keras.Model" in c.source for c in exercises), \
+        "an exercise in which the student writes a model or a block"
+
+
+@pytest.mark.parametrize("name", KERAS_CHAPTERS)
+def test_training_logs_are_short(name):
+    """At most about 15 lines of log per training call on the page."""
+    for cell in _shown_code_cells(name):
+        if "fit(" not in cell.source and "train_and_evaluate(" not in cell.source:
+            continue
+        text = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
+        epochs = [line for line in text.splitlines() if line.startswith("epoch") or "Epoch " in line]
+        calls = max(1, cell.source.count("Hybrid") if "for name" in cell.source else 1)
+        assert len(epochs) <= 13 * calls, f"{len(epochs)} epoch lines in one cell: {cell.source[:60]!r}"

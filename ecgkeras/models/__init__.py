@@ -1,6 +1,7 @@
 """Keras models: one encoder per signal domain, and classifiers that fuse them.
 
-Chapter 4 (encoders and fusion). Layers and ``keras.ops`` only, so every model runs on any
+Chapters 4-8 write each model out with ``keras.layers`` on the page; these builders are the same
+models (``tests/test_book_keras.py`` compares them). Layers and ``keras.ops`` only, so every model runs on any
 Keras 3 backend (TensorFlow, JAX, PyTorch).
 """
 

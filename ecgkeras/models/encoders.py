@@ -1,6 +1,10 @@
 """One encoder per signal domain: each turns one view of an ECG into a deep feature vector.
 
-Chapter 4 (encoders and fusion). The study (Oladunni & Wong, 2025) uses a 1D-CNN for the time
+Chapters 4-6 write each encoder out on the page with ``keras.layers`` (``make_time_encoder``,
+``make_scalogram_encoder``, ``make_spectrum_encoder``); the builders here are the same models,
+packaged for the later chapters and ``ecgkeras reproduce``. ``tests/test_book_keras.py`` runs the
+chapters' cells and checks that both build identical models (layers, settings, shapes, parameters,
+initial weights). The study (Oladunni & Wong, 2025) uses a 1D-CNN for the time
 signal, a 2D-CNN for the time-frequency scalogram and a 1D-CNN followed by Transformer encoder
 blocks for the frequency spectrum. It does not publish layer sizes: the sizes here are the book's
 choice, small enough to train in seconds per epoch on a 2-core CPU and on a Colab GPU alike.
@@ -35,6 +39,8 @@ SCALOGRAM_FILTERS = (16, 32, 64)
 @keras.saving.register_keras_serializable(package="ecgkeras")
 class PositionEmbedding(layers.Layer):
     """Adds a learned vector per position, so that attention knows where each token sits.
+
+    Chapter 6 (the position embedding, written on the page as the same class).
 
     Input and output: float32 (batch, positions, dim). One trainable weight (positions, dim).
     Written with ``keras.ops`` only, so it runs on every Keras backend.
@@ -110,6 +116,8 @@ def _feature_head(x, pooling, features, dropout, l2, name):
 def build_time_encoder(input_shape, *, features=64, dropout=0.3, l2=1e-4, name="time") -> keras.Model:
     """1D-CNN for the time signal.
 
+    Chapter 4, section "The model, layer by layer" (``conv_block`` and ``make_time_encoder``).
+
     Args:
         input_shape: ``(samples, leads)``, e.g. (250, 12) for 2.5 s at 100 Hz, or (1000, 1).
         features: length of the feature vector.
@@ -137,6 +145,8 @@ def build_scalogram_encoder(input_shape, *, features=64, dropout=0.3, l2=1e-4,
                             name="scalogram") -> keras.Model:
     """2D-CNN for the time-frequency scalogram (an image with one channel per lead).
 
+    Chapter 5, the 2D-CNN written on the page (``make_scalogram_encoder``).
+
     Args:
         input_shape: ``(scales, width, leads)``, e.g. (64, 64, 12).
         features, dropout, l2, name: as for :func:`build_time_encoder`.
@@ -159,6 +169,8 @@ def build_scalogram_encoder(input_shape, *, features=64, dropout=0.3, l2=1e-4,
 def transformer_block(x, *, heads, l2, name):
     """One Transformer encoder block (post-norm, as in "Attention is all you need").
 
+    Chapter 6, the Transformer block written on the page (``transformer_block``).
+
     Multi-head self-attention + residual + LayerNormalization, then a feed-forward network
     (Dense 2*dim ReLU, Dense dim) + residual + LayerNormalization.
     Input and output: float32 (batch, positions, dim).
@@ -177,6 +189,8 @@ def transformer_block(x, *, heads, l2, name):
 def build_spectrum_encoder(input_shape, *, features=64, heads=4, blocks=2, dropout=0.3, l2=1e-4,
                            name="spectrum") -> keras.Model:
     """1D-CNN followed by Transformer encoder blocks, for the frequency spectrum.
+
+    Chapter 6, the encoder written on the page (``make_spectrum_encoder``).
 
     Two convolution blocks (32 then ``features`` filters) turn the spectrum into a shorter sequence
     of tokens, float32 (batch, bins/4, features); a learned position embedding tells attention

@@ -1,6 +1,9 @@
 """Classifiers on one view (unimodal) or several (fusion), built with the functional API.
 
-Chapter 4 (encoders and fusion). The study's two feature-level fusions concatenate the branches'
+Chapters 4-8 write these models out on the page (``make_1d_cnn``, ``make_2d_cnn``,
+``make_cnn_transformer``, ``make_hybrid_1``, ``make_hybrid_2``, ``make_late_fusion``,
+``make_attention_fusion``); :func:`build_model` builds the same models by name, and
+``tests/test_book_keras.py`` checks that both are identical. The study's two feature-level fusions concatenate the branches'
 deep features: Hybrid 1 = time + scalogram, Hybrid 2 = all three views. The book adds two more
 ways to combine the same branches: decision-level ("late") fusion averages the class
 probabilities of one classifier per view, and attention fusion learns, per sample, how much to
@@ -85,6 +88,9 @@ def build_classifier(input_shapes: dict, *, fusion: str | None = "concat", n_cla
                      name: str | None = None, seed: int | None = None, **encoder_options) -> keras.Model:
     """A unimodal or fused classifier over the given views.
 
+    Chapters 4-6 (one view: encoder + softmax), 7 (``"concat"``: Hybrid 1 and 2, section
+    "Several inputs: the functional API") and 8 (``"late"``, ``"attention"``) write each case out.
+
     Args:
         input_shapes: view name -> input shape without the batch axis, e.g.
             ``{"time": (250, 12), "scalogram": (64, 64, 12), "spectrum": (126, 12)}``.
@@ -149,6 +155,9 @@ def build_classifier(input_shapes: dict, *, fusion: str | None = "concat", n_cla
 
 def build_model(model_name: str, input_shapes: dict, **options) -> keras.Model:
     """One of the book's seven models (``MODEL_SPECS``) by name.
+
+    The chapter that writes each out: 1D-CNN 4, 2D-CNN 5, CNN-Transformer 6, Hybrid 1 and 2 7,
+    late and attention fusion 8.
 
     Args:
         model_name: a key of ``MODEL_SPECS``, e.g. ``"Hybrid 1"``.
