@@ -68,6 +68,7 @@ student: $(VENV)/.book-installed
 # Re-execute every chapter in place, full mode, so the committed outputs are current.
 notebooks: $(VENV)/.book-installed
 	for nb in notebooks/*.ipynb; do $(BIN)/jupyter execute --inplace "$$nb" || exit 1; done
+	$(BIN)/python tools/strip_tf_log.py notebooks/*.ipynb
 
 bench: $(VENV)/.book-installed
 	$(BIN)/ecgkeras bench views
