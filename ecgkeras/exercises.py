@@ -42,7 +42,7 @@ def _unanswered_is_not_an_error(check):
         try:
             return check(*args, **kwargs)
         except _Unanswered:
-            return _verdict("replace the `...` placeholder with your answer, then run the cell again")
+            return _verdict("replace the `...` placeholder with your answer, then rerun")
 
     return wrapped
 
@@ -69,7 +69,7 @@ def check_vertical_average(student_function) -> bool:
     except Exception as error:  # the student's code may fail in any way: report it
         return _verdict(f"your function raised {type(error).__name__}: {error}")
     if answer is None:
-        return _verdict("your function returns None: replace the `...` placeholder and return the array")
+        return _verdict("your function returns None: replace the `...` placeholder, return the array")
     answer = np.asarray(answer, dtype=float)
     if answer.shape != expected.shape:
         return _verdict(f"expected one value per pixel column, shape {expected.shape}, got {answer.shape}")
@@ -179,7 +179,7 @@ def _call_student(student_function, *args):
     except Exception as error:  # the student's code may fail in any way: report it
         return None, f"your function raised {type(error).__name__}: {error}"
     if answer is None or answer is Ellipsis:
-        return None, "your function returns None: replace the `...` placeholder and return the result"
+        return None, "your function returns None: replace the `...` placeholder, return the result"
     return answer, None
 
 
@@ -564,8 +564,9 @@ def check_disagreements(answer, labels, predicted_a, predicted_b) -> bool:
     a_only, b_only = int((right_a & ~right_b).sum()), int((right_b & ~right_a).sum())
     if answer.tolist() == [a_only, b_only]:
         difference = (a_only - b_only) / len(labels)
-        return _verdict(None, f"Correct: A alone is right on {a_only} ECGs, B alone on {b_only}; the accuracy "
-                              f"difference is ({a_only} - {b_only}) / {len(labels)} = {difference:+.3f}.")
+        return _verdict(None, f"Correct: A alone is right on {a_only} ECGs, B alone on {b_only};\n"
+                              f"the accuracy difference is ({a_only} - {b_only}) / {len(labels)} = "
+                              f"{difference:+.3f}.")
     if answer.tolist() == [b_only, a_only]:
         return _verdict("the order is swapped: first A right and B wrong, then B right and A wrong")
     if answer.tolist() == [int(right_a.sum()), int(right_b.sum())]:
