@@ -69,7 +69,7 @@ def check_vertical_average(student_function) -> bool:
     except Exception as error:  # the student's code may fail in any way: report it
         return _verdict(f"your function raised {type(error).__name__}: {error}")
     if answer is None:
-        return _verdict("your function returns None: replace the `...` placeholder, return the array")
+        return _verdict("your function returns None: replace the `...` placeholder")
     answer = np.asarray(answer, dtype=float)
     if answer.shape != expected.shape:
         return _verdict(f"expected one value per pixel column, shape {expected.shape}, got {answer.shape}")
@@ -179,7 +179,7 @@ def _call_student(student_function, *args):
     except Exception as error:  # the student's code may fail in any way: report it
         return None, f"your function raised {type(error).__name__}: {error}"
     if answer is None or answer is Ellipsis:
-        return None, "your function returns None: replace the `...` placeholder, return the result"
+        return None, "your function returns None: replace the `...` placeholder"
     return answer, None
 
 
