@@ -222,3 +222,35 @@ def test_predict_in_batches_gives_what_predict_gives():
     encoder = feature_model(build_model("1D-CNN", {"time": (250, 12)}, n_classes=4, seed=0), "time")
     np.testing.assert_allclose(predict_in_batches(encoder, inputs["time"], batch_size=50),
                                encoder.predict(inputs["time"], verbose=0), atol=1e-5)
+
+
+def test_epoch_log_prints_a_dozen_lines_for_thirty_epochs(capsys):
+    """Chapter 4: one short line every few epochs, the last epoch, and a summary line."""
+    from ecgkeras.train import EpochLog
+
+    log = EpochLog(30)
+    log.on_train_begin()
+    losses = [1.0 - 0.01 * epoch for epoch in range(30)]
+    losses[20] = 0.1  # the lowest validation loss, at epoch 21
+    for epoch, loss in enumerate(losses):
+        log.on_epoch_end(epoch, {"loss": loss, "accuracy": 0.5, "val_loss": loss, "val_accuracy": 0.5,
+                                 "learning_rate": 1e-3})
+    log.on_train_end()
+    lines = capsys.readouterr().out.splitlines()
+    epoch_lines = [line for line in lines if line.startswith("epoch")]
+    assert [int(line.split()[1].rstrip(":")) for line in epoch_lines] == [1, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30]
+    assert lines[-1] == "30 epochs, lowest val_loss 0.100 at epoch 21"
+    assert all(len(line) <= 77 for line in lines)
+
+
+def test_epoch_log_says_when_training_stopped_early(capsys):
+    from ecgkeras.train import EpochLog
+
+    log = EpochLog(40)
+    log.on_train_begin()
+    for epoch in range(5):
+        log.on_epoch_end(epoch, {"loss": 1.0, "val_loss": 1.0 + epoch})
+    log.on_train_end()
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-2].startswith("epoch  5:")  # the last epoch is always shown
+    assert lines[-1] == "5 epochs, stopped early; lowest val_loss 1.000 at epoch 1"
