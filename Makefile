@@ -57,9 +57,10 @@ mathjax:
 browser-test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest -q -rs tests/browser
 
-# PNG screenshots of three pages of the test build into docs/screenshots (needs chromium).
+# PNG screenshots of the test build into docs/screenshots: intro, a table-heavy, a figure-heavy
+# and a math page, the Colab launch menu (needs chromium).
 screenshots: $(VENV)/.test-installed
-	$(BIN)/python tools/screenshots.py --math notebooks/10_is_the_gain_real
+	$(BIN)/python tools/screenshots.py --tables notebooks/12_study_reproduced --figures notebooks/09_complementary_domains --math notebooks/10_is_the_gain_real
 
 # Student copies of every chapter (solutions removed, outputs cleared) into _build/student.
 student: $(VENV)/.book-installed

@@ -341,7 +341,11 @@ def compare_domains(features: dict, *, components: int = 2, k: int = 3, shuffles
 
 
 def plot_cross_correlations(features: dict):
-    """One heatmap of :func:`cross_correlation` per pair of domains (red +1, blue -1, blank: constant).
+    """One heatmap of :func:`cross_correlation` per pair of domains, all on one colour scale.
+
+    Red +1, blue -1, white 0 (``ecgkeras.plot.DIVERGING_CMAP``); blank: a constant feature. Every
+    panel uses the same scale, -1 to +1, shown by the figure's one colour bar, so the panels can
+    be compared. At most three panels per row (the book's width).
 
     Args:
         features: domain name -> float (n_samples, n_features), as for :func:`compare_domains`.
@@ -349,64 +353,83 @@ def plot_cross_correlations(features: dict):
     Returns:
         The matplotlib Figure.
     """
-    import matplotlib.pyplot as plt
-    import seaborn as sns
+    from matplotlib.colors import Normalize
+
+    from ecgkeras.plot import DIVERGING_CMAP, book_figure, book_style, enforce_book_fonts
 
     pairs = list(combinations(features, 2))
-    fig, axes = plt.subplots(1, len(pairs), figsize=(4.2 * len(pairs), 3.6), squeeze=False)
-    for ax, (name_a, name_b) in zip(axes[0], pairs):
-        matrix = cross_correlation(features[name_a], features[name_b])
-        sns.heatmap(matrix, vmin=-1, vmax=1, center=0, cmap="vlag", ax=ax, xticklabels=False, yticklabels=False,
-                    cbar=False)
-        ax.set(xlabel=f"{name_b} features", ylabel=f"{name_a} features",
-               title=f"mean r {np.nanmean(matrix):+.2f}, mean |r| {np.nanmean(np.abs(matrix)):.2f}")
-    # One colour bar for all panels (seaborn's own, on the last heatmap, breaks the constrained layout).
-    fig.colorbar(axes[0, 0].collections[0], ax=list(axes[0]), label="Pearson r", shrink=0.9)
-    fig.set_layout_engine("constrained")  # at the end: seaborn draws the whole figure in every heatmap call
+    columns = min(3, len(pairs))
+    rows = -(-len(pairs) // columns)
+    norm = Normalize(vmin=-1, vmax=1)  # one scale, one object, for every panel
+    with book_style():
+        fig, axes = book_figure(rows, columns, height_in=2.9 * rows, squeeze=False)
+        for ax, (name_a, name_b) in zip(axes.flat, pairs):
+            matrix = cross_correlation(features[name_a], features[name_b])
+            image = ax.imshow(matrix, cmap=DIVERGING_CMAP, norm=norm, aspect="auto", interpolation="nearest")
+            ax.set(xticks=[], yticks=[], xlabel=f"{name_b} features", ylabel=f"{name_a} features",
+                   title=f"mean r {np.nanmean(matrix):+.2f}\nmean |r| {np.nanmean(np.abs(matrix)):.2f}")
+        for ax in axes.flat[len(pairs):]:
+            ax.set_visible(False)
+        fig.colorbar(image, ax=axes, label="Pearson r", shrink=0.9)
+        enforce_book_fonts(fig)
     return fig
 
 
 def plot_domain_similarity(table: pd.DataFrame, measures=MEASURES):
     """Domain x domain heatmaps of :func:`compare_domains`, one per measure, chance in brackets.
 
+    Each cell prints the value and, in brackets, its chance value. Panels of the same measure
+    share one colour scale (``COLOR_RANGES``; ``ecgkeras.plot.DIVERGING_CMAP`` for signed
+    measures, ``SEQUENTIAL_CMAP`` otherwise), so the sources can be compared.
+
     Args:
         table: the DataFrame of :func:`compare_domains` (one row per pair and measure). With a
-            "source" column (e.g. unimodal models vs the branches of one fused model), one row
-            of panels per source.
+            "source" column (e.g. unimodal models vs the branches of one fused model), one column
+            of panels per source and one row per measure; with one source, two measures per row.
         measures: which measures to show, one panel each.
 
     Returns:
-        The matplotlib Figure.
+        The matplotlib Figure (one axes per source and measure).
     """
     import matplotlib.pyplot as plt
-    import seaborn as sns
     from matplotlib.colors import Normalize
+
+    from ecgkeras.plot import (DIVERGING_CMAP, SEQUENTIAL_CMAP, book_figure, book_style, enforce_book_fonts,
+                               text_color_on)
 
     table = table if "source" in table else table.assign(source="")
     sources = list(dict.fromkeys(table["source"]))
-    # The layout is solved once at the end: seaborn draws the whole figure in every heatmap call.
-    fig, axes = plt.subplots(len(sources), len(measures), figsize=(3.6 * len(measures), 3.2 * len(sources)),
-                             squeeze=False)
-    for row, source in zip(axes, sources):
-        part = table[table["source"] == source]
-        domains = list(dict.fromkeys([*part["domain_a"], *part["domain_b"]]))
-        for ax, measure in zip(row, measures):
+    measures = list(measures)
+    if len(sources) > 1:  # one row per measure: the sources side by side on one scale
+        rows, columns = len(measures), len(sources)
+        panels = [(source, measure) for measure in measures for source in sources]
+    else:
+        columns = min(2, len(measures))
+        rows = -(-len(measures) // columns)
+        panels = [(sources[0], measure) for measure in measures]
+    with book_style():
+        fig, axes = book_figure(rows, columns, height_in=2.7 * rows + 0.3, squeeze=False)
+        for ax, (source, measure) in zip(axes.flat, panels):
+            part = table[table["source"] == source]
+            domains = list(dict.fromkeys([*part["domain_a"], *part["domain_b"]]))
             cells = [(a, b, item) for item in part[part["measure"] == measure].itertuples()
                      for a, b in ((item.domain_a, item.domain_b), (item.domain_b, item.domain_a))]
-            values = pd.DataFrame(np.nan, index=domains, columns=domains)
+            values = np.full((len(domains), len(domains)), np.nan)
             for a, b, item in cells:
-                values.loc[a, b] = item.value
+                values[domains.index(a), domains.index(b)] = item.value
             low, high = COLOR_RANGES.get(measure, (0, None))
             high = high if high is not None else max(0.1, table.loc[table["measure"] == measure, "value"].max())
-            cmap, norm = plt.get_cmap("vlag" if low < 0 else "rocket_r"), Normalize(low, high)
-            sns.heatmap(values, cmap=cmap, vmin=low, vmax=high, cbar=False, ax=ax, square=True)
-            for a, b, item in cells:  # seaborn's annot would draw the whole figure once more per panel
-                red, green, blue, _ = cmap(norm(item.value))
-                dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5
-                ax.text(domains.index(b) + 0.5, domains.index(a) + 0.5, f"{item.value:.2f}\n({item.chance:.2f})",
-                        ha="center", va="center", fontsize=9, color="white" if dark else "black")
-            ax.set_title(f"{source}: {measure.replace('_', ' ')}" if source else measure.replace("_", " "),
-                         fontsize=10)
-    fig.suptitle("value (chance: rows of one domain shuffled)", fontsize=10)
-    fig.set_layout_engine("constrained")
+            cmap, norm = plt.get_cmap(DIVERGING_CMAP if low < 0 else SEQUENTIAL_CMAP), Normalize(low, high)
+            ax.imshow(values, cmap=cmap, norm=norm, interpolation="nearest")  # NaN (the diagonal): blank
+            for a, b, item in cells:
+                ax.text(domains.index(b), domains.index(a), f"{item.value:.2f}\n({item.chance:.2f})",
+                        ha="center", va="center", fontsize=9.5, color=text_color_on(cmap(norm(item.value))))
+            ax.set_xticks(range(len(domains)), domains)
+            ax.set_yticks(range(len(domains)), domains, rotation=90, va="center")
+            ax.tick_params(length=0)
+            ax.set_title(f"{source}: {measure.replace('_', ' ')}" if source else measure.replace("_", " "))
+        for ax in axes.flat[len(panels):]:
+            ax.set_visible(False)
+        fig.suptitle("value (chance: rows of one domain shuffled)")
+        enforce_book_fonts(fig)
     return fig

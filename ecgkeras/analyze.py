@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ecgkeras.analysis import compare_domains, plot_domain_similarity
-from ecgkeras.experiment import finished_runs, run_name
+from ecgkeras.experiment import finished_runs, portable_path, run_name
 from ecgkeras.stats import (
     bayesian_comparison,
     classification_metrics,
@@ -269,7 +269,7 @@ def analyze(folder, out=None, *, n_boot: int = 10_000, rope: float = 0.01, compo
         fold_differences(data, a, b, metric), test_fraction=1 / settings["folds"], rope=rope)
         for a, b in pairs for metric in FOLD_METRICS] if n_differences >= 2 else []
     result = {
-        "folder": str(folder), "settings": settings, "models": models,
+        "folder": portable_path(folder), "settings": settings, "models": models,
         "folds": {str(run_seed): part.folds for run_seed, part in data.items()},
         "left_out": {str(run_seed): part.left_out for run_seed, part in data.items() if part.left_out},
         "complementarity": _records(per_fold),

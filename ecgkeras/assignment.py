@@ -70,7 +70,7 @@ def score_submission(model_class_or_factory, data="synthetic", n: int | None = N
             probabilities are not of shape (n_test, 4), finite, >= 0, with rows summing to 1.
     """
     from ecgkeras.data.splits import protocol_splits
-    from ecgkeras.experiment import load_data, split_views
+    from ecgkeras.experiment import load_data, portable_data, split_views
     from ecgkeras.stats import classification_metrics
     from ecgkeras.views import VIEW_NAMES
 
@@ -96,7 +96,7 @@ def score_submission(model_class_or_factory, data="synthetic", n: int | None = N
     probabilities = check_probabilities(probabilities, len(splits["test"]), name)
     labels = splits["test"].labels
     metrics = classification_metrics(labels, probabilities.argmax(axis=1), len(CLASS_NAMES))
-    return {"name": name, "data": data if isinstance(data, str) else "ECGDataset", "seed": seed,
+    return {"name": name, "data": portable_data(data) if isinstance(data, str) else "ECGDataset", "seed": seed,
             "accuracy": float(metrics["accuracy"]), "macro_f1": float(metrics["macro_f1"]),
             "majority_baseline": float(np.bincount(labels).max() / len(labels)),
             "train_size": len(splits["train"]), "validation_size": len(splits["val"]),

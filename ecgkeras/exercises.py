@@ -7,12 +7,19 @@ the reason, and returns True or False, so a notebook cell never stops on a wrong
 from __future__ import annotations
 
 import functools
+import textwrap
 
 import numpy as np
 
 
+#: Characters per line of a printed verdict: what fits the rendered book's output box (1280 px).
+VERDICT_WIDTH = 77
+
+
 def _verdict(problem: str | None, success: str = "Correct.") -> bool:
-    print(success if problem is None else f"Not yet: {problem}")
+    message = success if problem is None else f"Not yet: {problem}"
+    print("\n".join(textwrap.fill(line, VERDICT_WIDTH, break_long_words=False, break_on_hyphens=False)
+                    for line in message.splitlines()))
     return problem is None
 
 

@@ -16,8 +16,8 @@ already finished. The two protocols (chapter 3):
 - ``"leak-free"`` (the book's): one file per ECG, k folds that keep each ECG in one fold
   (stratified by class), a validation split taken from the training folds, and oversampling of
   the training split alone.
-- ``"naive"`` (the common one): all files (for the real images, the 927-file release with its
-  copies), oversampled first, then k random folds of files.
+- ``"naive"`` (the common one): all files (for the real images, the 927-file rebuilt release with
+  its copies, ``ecgkeras.data.counts``), oversampled first, then k random folds of files.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import json
 import os
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -75,9 +75,11 @@ def load_data(data: str = "synthetic", *, protocol: str = "leak-free", n: int | 
 
     Args:
         data: ``"synthetic"`` (``ecgkeras.data.synthetic.make_dataset``) or ``"mendeley:PATH"``,
-            a folder of Mendeley report images (class folders). Under the naive protocol a folder of
-            distinct images with a ``manifest.tsv`` (``../shared/data/mendeley-distinct``) is first
-            rebuilt into the 927-file release with its copies (symbolic links in the cache folder).
+            a folder of Mendeley report images (class folders); ``"mendeley:$ECGKERAS_MENDELEY_DIR"``
+            is the folder that variable names. Under the naive protocol a folder of distinct images
+            with a ``manifest.tsv`` (``../shared/data/mendeley-distinct``) is first rebuilt into the
+            927-file release with its copies (``ecgkeras.data.counts.REBUILT_RELEASE_COUNTS``;
+            symbolic links in the cache folder).
         protocol: one of ``PROTOCOLS``.
         n: synthetic ECGs (default ``SYNTHETIC_SIZE`` of the current mode).
         seed: seed of the synthetic data.
@@ -94,7 +96,7 @@ def load_data(data: str = "synthetic", *, protocol: str = "leak-free", n: int | 
         raise ValueError(f"data must be 'synthetic' or 'mendeley:PATH' (a folder of report images), got {data!r}")
     from ecgkeras.data.mendeley import load_mendeley, rebuild_release
 
-    root = Path(data.removeprefix("mendeley:")).expanduser()
+    root = Path(_expand_variable(data.removeprefix("mendeley:"))).expanduser()
     if not root.is_dir():
         raise FileNotFoundError(f"data={data!r}: no folder {root}; give the folder that holds the "
                                 "class folders of the Mendeley images (see chapter 1 for the download)")
@@ -242,7 +244,10 @@ def reproduce(data: str = "synthetic", *, protocol: str = "leak-free", folds: in
         leads: ``"all"`` (12 leads) or one lead name, e.g. ``"II"`` (the study's single signal).
         models: names from ``MODEL_SPECS`` (default: all seven).
         out: output folder (created). A rerun with the same settings resumes; other settings
-            in a used folder raise an error.
+            in a used folder raise an error. No absolute path of this machine is written there:
+            ``settings.json`` (and so ``results.csv``, ``summary.md``, ``summary.png``) records
+            ``data`` as :func:`portable_data` gives it, and the predictions name each test file
+            relative to the data folder.
         n_synthetic: synthetic ECGs (default ``SYNTHETIC_SIZE`` of the current mode).
         train_config: ``TrainConfig`` (default: quick or full, from the mode).
         progress: print one line per run.
@@ -271,7 +276,7 @@ def reproduce(data: str = "synthetic", *, protocol: str = "leak-free", folds: in
                 "n_synthetic": n_synthetic or (SYNTHETIC_SIZE[config.mode()] if data == "synthetic" else None),
                 "train_config": vars(train_config) | {"verbose": None}}
     _claim_folder(out, settings)
-    dataset = load_data(data, protocol=protocol, n=settings["n_synthetic"])
+    dataset = _relative_files(load_data(data, protocol=protocol, n=settings["n_synthetic"]))
     if leads != "all":
         dataset = dataset.select_leads((leads,))
     total, done = seeds * folds * len(models), 0
@@ -447,23 +452,31 @@ def summary_markdown(results, metrics=METRICS) -> str:
 
 
 def plot_summary(results, metrics=("accuracy", "macro_f1")):
-    """Bar chart of mean ± sd per model and metric, with the majority-class accuracy as a line."""
-    import matplotlib.pyplot as plt
+    """Bar chart of mean ± sd per model and metric, with the majority-class accuracy as a line.
+
+    Drawn in the book style (``ecgkeras.plot``): at the book's width, metrics told apart by
+    colour and hatching, the legend below the bars.
+    """
+    from ecgkeras.plot import PALETTE, REFERENCE_COLOR, book_figure, book_style, enforce_book_fonts, wrap_label
 
     table = summarize(results, metrics)
     models = [name for name in table.index if name != "Majority class"]
-    fig, ax = plt.subplots(figsize=(10, 3.8), constrained_layout=True)
-    width = 0.8 / len(metrics)
-    for i, metric in enumerate(metrics):
-        ax.bar(np.arange(len(models)) + (i - (len(metrics) - 1) / 2) * width, table.loc[models, f"{metric} mean"],
-               width, yerr=table.loc[models, f"{metric} sd"], capsize=3, label=metric.replace("_", " "))
-    ax.axhline(table.loc["Majority class", "accuracy mean"], color="grey", linestyle="--",
-               label="majority class (accuracy)")
-    first = results.iloc[0]
-    ax.set(xticks=np.arange(len(models)), ylim=(0, 1),
-           title=f"{first['data']}, {first['protocol']}, leads {first['leads']}")
-    ax.set_xticklabels(models, rotation=15)
-    ax.legend(loc="lower right", fontsize=8)
+    with book_style():
+        fig, ax = book_figure(1, 1, height_in=3.8)
+        width = 0.8 / len(metrics)
+        for i, metric in enumerate(metrics):
+            ax.bar(np.arange(len(models)) + (i - (len(metrics) - 1) / 2) * width, table.loc[models, f"{metric} mean"],
+                   width, yerr=table.loc[models, f"{metric} sd"], capsize=3, label=metric.replace("_", " "),
+                   color=PALETTE[i % len(PALETTE)], hatch=("", "//", "..", "xx")[i % 4], edgecolor="white",
+                   linewidth=0.5)
+        ax.axhline(table.loc["Majority class", "accuracy mean"], color=REFERENCE_COLOR, linestyle="--",
+                   label="majority class (accuracy)")
+        first = results.iloc[0]
+        ax.set(xticks=np.arange(len(models)), ylim=(0, 1),
+               title=f"{first['data']}, {first['protocol']}, leads {first['leads']}")
+        ax.set_xticklabels([wrap_label(model, 11) for model in models])
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=len(metrics) + 1)
+        enforce_book_fonts(fig)
     return fig
 
 
@@ -477,9 +490,10 @@ def plot_runs(runs: dict, metric: str = "accuracy"):
 
     Returns:
         The matplotlib Figure: one row per model, one marker per run (mean over folds and seeds,
-        bars ± sd), and each run's majority-class accuracy as a dotted line of its colour.
+        bars ± sd), and each run's majority-class accuracy as a dotted line of its colour. Runs
+        differ by colour and marker shape (book style, ``ecgkeras.plot``); the legend is above.
     """
-    import matplotlib.pyplot as plt
+    from ecgkeras.plot import MARKERS, PALETTE, book_figure, book_style, enforce_book_fonts
 
     if not runs:
         raise ValueError("runs must hold at least one title -> results table")
@@ -487,19 +501,23 @@ def plot_runs(runs: dict, metric: str = "accuracy"):
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
     tables = {title: summarize(results, (metric,)) for title, results in runs.items()}
     models = list(dict.fromkeys(m for table in tables.values() for m in table.index if m != "Majority class"))
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(models) + 1.6), constrained_layout=True)
-    offsets = np.linspace(-0.25, 0.25, len(tables)) if len(tables) > 1 else [0.0]
-    for i, (title, table) in enumerate(tables.items()):
-        rows = [m for m in models if m in table.index]
-        ax.errorbar(table.loc[rows, f"{metric} mean"], [models.index(m) + offsets[i] for m in rows],
-                    xerr=table.loc[rows, f"{metric} sd"], fmt="o", capsize=3, color=f"C{i}", label=title)
-        if metric == "accuracy":
-            ax.axvline(table.loc["Majority class", "accuracy mean"], color=f"C{i}", linestyle=":")
-    ax.set(yticks=range(len(models)), yticklabels=models, xlim=(0, 1),
-           xlabel=f"{metric.replace('_', ' ')} (mean ± sd over folds)" +
-                  ("; dotted: always the largest class" if metric == "accuracy" else ""))
-    ax.invert_yaxis()
-    ax.legend(loc="lower left", fontsize=8)
+    with book_style():
+        fig, ax = book_figure(1, 1, height_in=0.5 * len(models) + 0.3 * -(-len(tables) // 2) + 1.4)
+        offsets = np.linspace(-0.25, 0.25, len(tables)) if len(tables) > 1 else [0.0]
+        for i, (title, table) in enumerate(tables.items()):
+            rows = [m for m in models if m in table.index]
+            colour = PALETTE[i % len(PALETTE)]
+            ax.errorbar(table.loc[rows, f"{metric} mean"], [models.index(m) + offsets[i] for m in rows],
+                        xerr=table.loc[rows, f"{metric} sd"], fmt=MARKERS[i % len(MARKERS)], capsize=3, color=colour,
+                        label=title)
+            if metric == "accuracy":
+                ax.axvline(table.loc["Majority class", "accuracy mean"], color=colour, linestyle=":")
+        ax.set(yticks=range(len(models)), yticklabels=models, xlim=(0, 1),
+               xlabel=f"{metric.replace('_', ' ')} (mean ± sd over folds)" +
+                      ("; dotted: always the largest class" if metric == "accuracy" else ""))
+        ax.invert_yaxis()
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=min(2, len(tables)), frameon=False)
+        enforce_book_fonts(fig)
     return fig
 
 
@@ -509,29 +527,126 @@ def _check_choice(name: str, value, accepted: tuple) -> None:
 
 
 def _claim_folder(out: Path, settings: dict) -> None:
-    """Create ``out`` and record the settings; refuse a folder used with other settings."""
+    """Create ``out`` and record the settings; refuse a folder used with other settings.
+
+    ``data`` is recorded as :func:`portable_data` gives it. A folder that recorded the same data
+    folder in another spelling resumes (:func:`_same_data`); if it recorded an absolute path, its
+    ``settings.json`` is rewritten with the portable form.
+    """
     out.mkdir(parents=True, exist_ok=True)
     recorded = out / "settings.json"
+    current = json.loads(json.dumps(settings))
+    portable = current | {"data": portable_data(current["data"])} if "data" in current else current
     if recorded.exists():
-        previous = _comparable(json.loads(recorded.read_text()))
-        current = _comparable(json.loads(json.dumps(settings)))
-        if previous != current:
-            changed = sorted(k for k in current | previous if previous.get(k) != current.get(k))
+        previous = json.loads(recorded.read_text())
+        changed = sorted(k for k in current | previous if k != "data" and previous.get(k) != current.get(k))
+        if not _same_data(previous.get("data"), current.get("data")):
+            changed = sorted([*changed, "data"])
+        if changed:
+            unset = ("data" in changed and MENDELEY_DIR_VARIABLE in str(previous.get("data"))
+                     and not os.environ.get("ECGKERAS_MENDELEY_DIR"))
             raise ValueError(f"{out} holds runs made with other settings ({', '.join(changed)} differ); "
-                             "use another --out folder, or delete this one to start again")
+                             + ("it records data as mendeley:$ECGKERAS_MENDELEY_DIR, which is not set: set "
+                                "it to the images' folder; or " if unset else "")
+                             + "use another --out folder, or delete this one to start again")
+        if _is_absolute_data(previous.get("data")):
+            _atomic_write(recorded, json.dumps(previous | {"data": portable["data"]}, indent=1))
     else:
-        _atomic_write(recorded, json.dumps(settings, indent=1))
+        _atomic_write(recorded, json.dumps(portable, indent=1))
     (out / "runs").mkdir(exist_ok=True)
     (out / "predictions").mkdir(exist_ok=True)
 
 
-def _comparable(settings: dict) -> dict:
-    """Settings with a ``mendeley:PATH`` folder resolved, so "../x" and "/abs/x" compare equal."""
-    data = settings.get("data", "")
-    if isinstance(data, str) and data.startswith("mendeley:"):
-        folder = Path(data.removeprefix("mendeley:")).expanduser().resolve()
-        return settings | {"data": f"mendeley:{folder}"}
-    return settings
+#: How ``data`` is recorded when its folder is the one ``ECGKERAS_MENDELEY_DIR`` names.
+MENDELEY_DIR_VARIABLE = "$ECGKERAS_MENDELEY_DIR"
+
+
+def portable_path(path) -> str:
+    """``path`` as results may record it: never this machine's absolute path.
+
+    Relative to the current directory when ``path`` lies under it or under its parent (from the
+    repository root, ``/work/shared/data/x`` gives ``../shared/data/x``); else its last part alone
+    (``/tmp/abc/images`` gives ``images``). POSIX separators.
+    """
+    absolute = os.path.abspath(os.path.expanduser(os.fspath(path)))
+    try:
+        relative = Path(os.path.relpath(absolute, os.getcwd()))
+    except ValueError:  # another drive (Windows)
+        return Path(absolute).name
+    climbs = len(relative.parts) - len([part for part in relative.parts if part != ".."])
+    return relative.as_posix() if climbs <= 1 else Path(absolute).name
+
+
+def portable_data(data):
+    """``data`` as ``reproduce`` records it (``settings.json``, so ``results.csv``, ``summary.md``).
+
+    ``"mendeley:$ECGKERAS_MENDELEY_DIR"`` when the folder is the one ``ECGKERAS_MENDELEY_DIR``
+    names; else ``"mendeley:"`` and :func:`portable_path` of the folder (from the repository root,
+    ``"mendeley:../shared/data/mendeley-distinct"``); ``"synthetic"`` as it is. :func:`load_data`
+    reads every form, and a folder recorded in one form resumes with another.
+    """
+    if not isinstance(data, str) or not data.startswith("mendeley:"):
+        return data
+    spec = data.removeprefix("mendeley:")
+    if _names_variable(spec):
+        return data
+    variable = config.mendeley_dir()
+    if variable is not None and Path(spec).expanduser().resolve() == variable.resolve():
+        return f"mendeley:{MENDELEY_DIR_VARIABLE}"
+    return f"mendeley:{portable_path(spec)}"
+
+
+def _names_variable(spec: str) -> bool:
+    return spec == MENDELEY_DIR_VARIABLE or spec.startswith(f"{MENDELEY_DIR_VARIABLE}/")
+
+
+def _expand_variable(spec: str) -> str:
+    """``spec`` with a leading ``$ECGKERAS_MENDELEY_DIR`` replaced by that variable's value, when set."""
+    value = os.environ.get("ECGKERAS_MENDELEY_DIR")
+    if value and _names_variable(spec):
+        return value + spec.removeprefix(MENDELEY_DIR_VARIABLE)
+    return spec
+
+
+def _same_data(recorded, current) -> bool:
+    """Whether two ``data`` values name the same data, however the folder is spelled.
+
+    Equal values, or ``mendeley:`` folders that are one folder here (a relative path, an absolute
+    one, ``$ECGKERAS_MENDELEY_DIR``). Where one of them is no folder on this machine (an absolute
+    path recorded on another machine, a folder's name alone), folders of the same name count as
+    the same.
+    """
+    if recorded == current:
+        return True
+    if not all(isinstance(data, str) and data.startswith("mendeley:") for data in (recorded, current)):
+        return False
+    folders = [Path(_expand_variable(data.removeprefix("mendeley:"))).expanduser().resolve()
+               for data in (recorded, current)]
+    if all(folder.is_dir() for folder in folders):
+        return folders[0] == folders[1]
+    return folders[0].name == folders[1].name
+
+
+def _is_absolute_data(data) -> bool:
+    return (isinstance(data, str) and data.startswith("mendeley:")
+            and Path(data.removeprefix("mendeley:")).expanduser().is_absolute())
+
+
+def _relative_files(dataset: ECGDataset) -> ECGDataset:
+    """``dataset`` with its files named relative to the data folder (``info["root"]``), e.g.
+    ``"Normal/Normal(41).jpg"``: how the predictions record them."""
+    root = dataset.info.get("root")
+    if dataset.files is None or root is None:
+        return dataset
+    root = Path(root).expanduser()
+
+    def relative(file: str) -> str:
+        try:
+            return Path(file).relative_to(root).as_posix()
+        except ValueError:
+            return Path(file).name
+
+    return replace(dataset, files=tuple(relative(file) for file in dataset.files))
 
 
 def _atomic_write(path: Path, text: str) -> None:

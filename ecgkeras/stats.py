@@ -324,57 +324,101 @@ def plot_bootstrap(comparisons: dict, metrics=("accuracy", "macro_f1")):
 
     Returns:
         The matplotlib Figure: each panel shows 0 (dashed), the observed difference (solid),
-        the confidence interval (shaded) and the p-value.
+        the confidence interval (shaded), and above it the difference, the interval and the
+        p-value; the comparison names the row (left), the metric the column (below).
     """
     import matplotlib.pyplot as plt
     import seaborn as sns
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
-    fig, axes = plt.subplots(len(comparisons), len(metrics), figsize=(4.2 * len(metrics), 2.3 * len(comparisons)),
-                             constrained_layout=True, squeeze=False, sharex="col")
-    for row, (label, results) in zip(axes, comparisons.items()):
-        for ax, metric in zip(row, metrics):
-            result = results[metric]
-            # A smoothed density: accuracy differences are multiples of 1/n, which would make a histogram comb-like.
-            sns.kdeplot(result.distribution, fill=True, color="C0", warn_singular=False, ax=ax)
-            ax.axvspan(result.ci_low, result.ci_high, color="C0", alpha=0.12)
-            ax.axvline(0, color="grey", linestyle="--")
-            ax.axvline(result.difference, color="C3")
-            ax.set(ylabel="", yticks=[], xlabel=f"difference in {metric.replace('_', ' ')}")
-            ax.set_title(f"{label}: {result.difference:+.3f} [{result.ci_low:+.3f}, {result.ci_high:+.3f}], "
-                         f"p = {result.p_value:.3f}", fontsize=9)
+    from ecgkeras.plot import PALETTE, REFERENCE_COLOR, book_figure, book_style, enforce_book_fonts, wrap_label
+
+    blue, vermillion = PALETTE[0], PALETTE[3]
+    with book_style():
+        fig, axes = book_figure(len(comparisons), len(metrics), height_in=1.75 * len(comparisons) + 0.9,
+                                squeeze=False, sharex="col")
+        for row, (label, results) in zip(axes, comparisons.items()):
+            for ax, metric in zip(row, metrics):
+                result = results[metric]
+                # A smoothed density: accuracy differences are multiples of 1/n, which would make a histogram comb-like.
+                sns.kdeplot(result.distribution, fill=True, color=blue, warn_singular=False, ax=ax)
+                ax.axvspan(result.ci_low, result.ci_high, color=blue, alpha=0.12)
+                ax.axvline(0, color=REFERENCE_COLOR, linestyle="--")
+                ax.axvline(result.difference, color=vermillion)
+                ax.set(ylabel="", yticks=[])
+                ax.set_title(f"{result.difference:+.3f} [{result.ci_low:+.3f}, {result.ci_high:+.3f}], "
+                             f"p = {result.p_value:.3f}", fontsize=9.5)
+                ax.xaxis.set_major_locator(plt.MaxNLocator(5))
+            row[0].set_ylabel(wrap_label(label, 20))
+        for ax, metric in zip(axes[-1], metrics):
+            ax.set_xlabel(f"difference in {metric.replace('_', ' ')}")
+        confidence = next(iter(next(iter(comparisons.values())).values())).confidence if comparisons else 0.95
+        handles = [Line2D([], [], color=vermillion, label="observed difference"),
+                   Patch(color=blue, alpha=0.3, label=f"{confidence:.0%} interval"),
+                   Line2D([], [], color=REFERENCE_COLOR, linestyle="--", label="no difference")]
+        fig.legend(handles=handles, loc="outside lower center", ncols=3)
+        enforce_book_fonts(fig)
     return fig
 
 
-def plot_posteriors(comparisons: dict, *, rope: float = 0.01, hdi_prob: float = 0.95, columns: int = 3):
+def plot_posteriors(comparisons: dict, *, rope: float = 0.01, hdi_prob: float = 0.95, columns: int = 1):
     """``az.plot_posterior`` of the accuracy difference of each comparison, with 0 and the ROPE.
+
+    arviz prints its numbers inside the plot, where they overlap the density and each other at
+    the book's width; here they are moved into each panel's title instead (the posterior mean,
+    the HDI, P(A > B) and the share of the posterior in the ROPE, as :func:`posterior_summary`),
+    and one legend below the panels names the HDI bar, the ROPE and the line at 0.
 
     Args:
         comparisons: label -> ``InferenceData`` of :func:`bayesian_comparison`.
         rope: half-width of the ROPE drawn around 0.
         hdi_prob: mass of the drawn highest-density interval.
-        columns: panels per row.
+        columns: panels per row: 1 (default) or 2; more would not fit the book's width, so
+            larger values count as 2.
 
     Returns:
-        The matplotlib Figure.
+        The matplotlib Figure: one panel per comparison.
     """
     import arviz as az
-    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    from ecgkeras.plot import MIN_FONT_PT, PALETTE, book_figure, book_style, enforce_book_fonts
 
     rope = _check_rope(rope)
+    columns = max(1, min(int(columns), 2, len(comparisons)))
     rows = -(-len(comparisons) // columns)
-    width = min(columns, len(comparisons))
-    fig, axes = plt.subplots(rows, width, figsize=(4.2 * width, 3 * rows), constrained_layout=True, squeeze=False)
-    for ax, (label, idata) in zip(axes.ravel(), comparisons.items()):
-        az.plot_posterior(idata, var_names=["difference"], ref_val=0, rope=(-rope, rope), hdi_prob=hdi_prob,
-                          ax=ax, textsize=9)
-        ax.set_title(label, fontsize=10)
-    for ax in axes.ravel()[len(comparisons):]:
-        ax.set_visible(False)
+    colours = {"ref": PALETTE[3], "rope": PALETTE[2], "line": PALETTE[0]}
+    with book_style():
+        fig, axes = book_figure(rows, columns, height_in=(2.2 if columns == 1 else 2.5) * rows + 0.4, squeeze=False)
+        for ax, (label, idata) in zip(axes.ravel(), comparisons.items()):
+            az.plot_posterior(idata, var_names=["difference"], ref_val=0, rope=(-rope, rope), hdi_prob=hdi_prob,
+                              ax=ax, textsize=MIN_FONT_PT, point_estimate="mean", ref_val_color=colours["ref"],
+                              rope_color=colours["rope"], color=colours["line"])
+            for text in list(ax.texts):  # arviz's in-plot numbers: in the title instead
+                text.remove()
+            summary = posterior_summary(idata, rope=rope, hdi_prob=hdi_prob)
+            numbers = (f"mean {summary['difference']:+.3f}, {hdi_prob:.0%} HDI [{summary['hdi_low']:+.3f}, "
+                       f"{summary['hdi_high']:+.3f}]", f"P(A > B) {summary['p_a_better']:.0%}, "
+                       f"in ROPE {summary['p_in_rope']:.0%}")
+            ax.set_title(f"{label}\n" + (", " if columns == 1 else "\n").join(numbers), fontsize=9.5)
+            ax.set_xlabel("accuracy difference (A - B)")
+        for ax in axes.ravel()[len(comparisons):]:
+            ax.set_visible(False)
+        handles = [Line2D([], [], color="black", lw=3, label=f"{hdi_prob:.0%} HDI"),
+                   Line2D([], [], color=colours["rope"], lw=3, label=f"ROPE ±{rope:g}"),
+                   Line2D([], [], color=colours["ref"], label="0 (no difference)")]
+        fig.legend(handles=handles, loc="outside lower center", ncols=3)
+        enforce_book_fonts(fig)
     return fig
 
 
 def plot_forest(comparisons: dict, *, rope: float = 0.01, hdi_prob: float = 0.95):
-    """``az.plot_forest`` of the accuracy difference of several comparisons, one line each.
+    """Forest plot of the accuracy difference of several comparisons, one line each, named on the axis.
+
+    Drawn as ``az.plot_forest(..., combined=True)`` draws it: per comparison, a thin line for
+    the ``hdi_prob`` highest-density interval, a thick line from the 25th to the 75th
+    percentile and a circle at the median; the comparison's label is its y tick label.
 
     Args:
         comparisons: label -> ``InferenceData`` of :func:`bayesian_comparison`.
@@ -384,11 +428,33 @@ def plot_forest(comparisons: dict, *, rope: float = 0.01, hdi_prob: float = 0.95
         The matplotlib Figure.
     """
     import arviz as az
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from ecgkeras.plot import PALETTE, REFERENCE_COLOR, book_figure, book_style, enforce_book_fonts
 
     rope = _check_rope(rope)
-    axes = az.plot_forest(list(comparisons.values()), model_names=list(comparisons), var_names=["difference"],
-                          combined=True, hdi_prob=hdi_prob, rope=(-rope, rope),
-                          figsize=(7, 1.5 + 0.45 * len(comparisons)))
-    axes[0].axvline(0, color="grey", linestyle="--")
-    axes[0].set_title(f"accuracy difference: {hdi_prob:.0%} HDI, ROPE +-{rope:g}", fontsize=10)
-    return axes[0].figure
+    if not 0 < hdi_prob < 1:
+        raise ValueError(f"hdi_prob must lie strictly between 0 and 1, got {hdi_prob!r}")
+    with book_style():
+        fig, ax = book_figure(1, 1, height_in=1.5 + 0.4 * len(comparisons))
+        ax.axvspan(-rope, rope, color=PALETTE[2], alpha=0.25, lw=0)
+        ax.axvline(0, color=REFERENCE_COLOR, linestyle="--")
+        for y, idata in enumerate(comparisons.values()):
+            difference = idata.posterior["difference"].values.ravel()
+            low, high = az.hdi(difference, hdi_prob=hdi_prob)
+            q25, median, q75 = np.percentile(difference, [25, 50, 75])
+            ax.hlines(y, low, high, color=PALETTE[0], lw=1.5)
+            ax.hlines(y, q25, q75, color=PALETTE[0], lw=4)
+            ax.plot(median, y, "o", color=PALETTE[0], markerfacecolor="white", markersize=6)
+        ax.set_yticks(range(len(comparisons)), [str(label) for label in comparisons])
+        ax.set_ylim(len(comparisons) - 0.5, -0.5)  # the first comparison on top
+        ax.set(xlabel="accuracy difference (A - B)",
+               title=f"accuracy difference: {hdi_prob:.0%} HDI, ROPE ±{rope:g}")
+        handles = [Line2D([], [], color=PALETTE[0], lw=1.5, label=f"{hdi_prob:.0%} HDI"),
+                   Line2D([], [], color=PALETTE[0], lw=4, label="middle 50 %"),
+                   Line2D([], [], color=PALETTE[0], marker="o", markerfacecolor="white", lw=0, label="median"),
+                   Patch(color=PALETTE[2], alpha=0.25, label="ROPE")]
+        fig.legend(handles=handles, loc="outside lower center", ncols=4)
+        enforce_book_fonts(fig)
+    return fig

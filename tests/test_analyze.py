@@ -88,6 +88,7 @@ def test_analyze_writes_tidy_json_and_figures_with_the_known_answers(reproduce_f
     assert json.loads((out / "analysis.json").read_text()) == result  # plain JSON types throughout
     assert result["models"] == ["1D-CNN", "2D-CNN", "CNN-Transformer", "Hybrid 1", "Hybrid 2"]
     assert result["folds"] == {"0": [0, 1, 2]} and result["notes"] == []
+    assert result["folder"].endswith("run") and not result["folder"].startswith("/")  # no machine path
 
     pairs = {(r["model_a"], r["model_b"]) for r in result["bootstrap"]}
     assert pairs == {("1D-CNN", "2D-CNN"), ("CNN-Transformer", "2D-CNN"), ("Hybrid 1", "2D-CNN"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 from pathlib import Path
 
 import numpy as np
@@ -149,6 +151,118 @@ def test_a_folder_spelled_differently_resumes_but_other_settings_are_refused(tmp
         _claim_folder(tmp_path / "out", {"data": "mendeley:images", "folds": 3})
     with pytest.raises(ValueError, match=r"data differ"):
         _claim_folder(tmp_path / "out", {"data": "mendeley:elsewhere", "folds": 5})
+
+
+def test_data_is_recorded_without_a_machine_path(tmp_path, monkeypatch):
+    from ecgkeras.experiment import portable_data, portable_path
+
+    images = tmp_path / "work" / "shared" / "images"
+    images.mkdir(parents=True)
+    (tmp_path / "work" / "repo").mkdir()
+    monkeypatch.chdir(tmp_path / "work" / "repo")
+    monkeypatch.delenv("ECGKERAS_MENDELEY_DIR", raising=False)
+    assert portable_data(f"mendeley:{images}") == "mendeley:../shared/images"  # under the parent: relative
+    assert portable_data("mendeley:../shared/images") == "mendeley:../shared/images"
+    assert portable_data(f"mendeley:{tmp_path / 'far' / 'away' / 'images'}") == "mendeley:images"  # else its name
+    assert portable_data("synthetic") == "synthetic"
+    assert portable_path(tmp_path / "work" / "repo" / "results" / "run") == "results/run"
+    monkeypatch.setenv("ECGKERAS_MENDELEY_DIR", str(images))
+    assert portable_data(f"mendeley:{images}") == "mendeley:$ECGKERAS_MENDELEY_DIR"
+    assert portable_data("mendeley:../shared/images") == "mendeley:$ECGKERAS_MENDELEY_DIR"
+    monkeypatch.setenv("ECGKERAS_MENDELEY_DIR", str(tmp_path / "nowhere"))
+    with pytest.raises(FileNotFoundError, match="no folder .*nowhere"):  # load_data reads the recorded form
+        load_data("mendeley:$ECGKERAS_MENDELEY_DIR")
+
+
+def test_a_folder_recorded_in_the_portable_form_resumes(tmp_path, monkeypatch):
+    from ecgkeras.experiment import _claim_folder
+
+    images = tmp_path / "shared" / "mendeley-distinct"
+    images.mkdir(parents=True)
+    (tmp_path / "repo").mkdir()
+    monkeypatch.chdir(tmp_path / "repo")
+    monkeypatch.setenv("ECGKERAS_MENDELEY_DIR", str(images))
+    out = tmp_path / "repo" / "out"
+    _claim_folder(out, {"data": f"mendeley:{images}", "folds": 5})
+    assert json.loads((out / "settings.json").read_text())["data"] == "mendeley:$ECGKERAS_MENDELEY_DIR"
+    for spelling in (f"mendeley:{images}", "mendeley:../shared/mendeley-distinct", "mendeley:$ECGKERAS_MENDELEY_DIR"):
+        _claim_folder(out, {"data": spelling, "folds": 5})  # the same folder: accepted
+    monkeypatch.delenv("ECGKERAS_MENDELEY_DIR")
+    with pytest.raises(ValueError, match=r"data differ.*ECGKERAS_MENDELEY_DIR, which is not set"):
+        _claim_folder(out, {"data": f"mendeley:{images}", "folds": 5})
+
+    # An older folder that recorded an absolute path (here: of another machine) resumes, made portable.
+    old = tmp_path / "repo" / "old"
+    old.mkdir()
+    (old / "settings.json").write_text(json.dumps({"data": "mendeley:/elsewhere/shared/mendeley-distinct", "folds": 5}))
+    _claim_folder(old, {"data": f"mendeley:{images}", "folds": 5})
+    assert json.loads((old / "settings.json").read_text()) == {"data": "mendeley:../shared/mendeley-distinct",
+                                                               "folds": 5}
+    with pytest.raises(ValueError, match=r"data differ"):
+        _claim_folder(old, {"data": "mendeley:../shared/other", "folds": 5})
+
+
+def test_predictions_name_files_relative_to_the_data_folder(tmp_path):
+    from dataclasses import replace
+
+    from ecgkeras.experiment import _relative_files
+
+    base = make_dataset(8, seed=0)
+    root = tmp_path / "images"
+    files = tuple(str(root / "Normal" / f"Normal({i}).jpg") for i in range(7)) + ("/elsewhere/HB(1).jpg",)
+    dataset = _relative_files(replace(base, files=files, info={"root": str(root)}))
+    assert dataset.files == tuple(f"Normal/Normal({i}).jpg" for i in range(7)) + ("HB(1).jpg",)
+    assert _relative_files(base) is base  # synthetic data: no files
+
+
+def _committed_reproduce_commands() -> list[tuple[str, str]]:
+    """(folder, command) of every committed ``reproduce`` folder, from the table of results/README.md."""
+    return re.findall(r"^\| `([^`]+)` \| `(ecgkeras reproduce [^`]+)` \|$",
+                      (REPO / "results" / "README.md").read_text(), flags=re.M)
+
+
+@pytest.mark.parametrize("folder, command", _committed_reproduce_commands(),
+                         ids=[folder for folder, _ in _committed_reproduce_commands()])
+def test_a_committed_folder_resumes_with_the_command_the_readme_gives(folder, command, tmp_path, monkeypatch):
+    """The command's settings are those its settings.json records (stopped before loading data: no training)."""
+    import ecgkeras.experiment
+
+    class Claimed(Exception):
+        pass
+
+    def stop(*args, **kwargs):
+        raise Claimed
+
+    monkeypatch.setattr(ecgkeras.experiment, "load_data", stop)
+    monkeypatch.delenv("ECGKERAS_QUICK", raising=False)  # the committed runs are full mode
+    monkeypatch.delenv("ECGKERAS_MENDELEY_DIR", raising=False)
+    monkeypatch.chdir(REPO)  # the README's commands run from the repository root
+    recorded = (REPO / "results" / folder / "settings.json").read_text()
+    copy = tmp_path / folder
+    copy.mkdir(parents=True)
+    (copy / "settings.json").write_text(recorded)
+    args = shlex.split(command)[2:]
+    args[args.index("--out") + 1] = str(copy)
+    with pytest.raises(Claimed):
+        main(["reproduce", *args])
+    assert (copy / "settings.json").read_text() == recorded  # already portable: left as it is
+
+
+#: An absolute path of a machine (not a relative one such as "../shared" or a URL's path).
+MACHINE_PATH = re.compile(r"(?<![\w.~/-])/(?:work|tmp|home|root|Users)\b")
+
+
+def test_committed_results_hold_no_machine_path():
+    found = []
+    for path in sorted((REPO / "results").rglob("*")):
+        if path.suffix in {".md", ".json", ".csv", ".tsv"}:
+            for number, line in enumerate(path.read_text().splitlines(), start=1):
+                found += [f"{path.relative_to(REPO)}:{number}: {line.strip()[:100]}"] if MACHINE_PATH.search(line) else []
+        elif path.suffix == ".npz":
+            with np.load(path) as arrays:
+                files = arrays["files"].tolist() if "files" in arrays.files else []
+            found += [f"{path.relative_to(REPO)}: files {name}" for name in files if MACHINE_PATH.search(name)][:1]
+    assert found == [], "absolute paths in committed results:\n" + "\n".join(found[:20])
 
 
 def test_cli_reports_a_missing_path_as_an_error(tmp_path, capsys):

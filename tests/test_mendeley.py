@@ -3,17 +3,20 @@
 import csv
 import hashlib
 import io
+import re
 import shutil
 import stat
 import time
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pooch
 import pytest
 from PIL import Image, ImageDraw
 
-from ecgkeras.data import mendeley
+from ecgkeras.data import counts, mendeley
+from ecgkeras.data.dataset import CLASS_NAMES, class_from_folder
 from ecgkeras.data.mendeley import (
     NEAR_DUPLICATE_BITS,
     download_mendeley,
@@ -191,21 +194,29 @@ def release_dir(mendeley_distinct_dir, tmp_path_factory):
 
 
 def test_distinct_images_have_no_near_duplicates(distinct_index):
-    assert len(distinct_index) == 486
+    assert len(distinct_index) == 486 == sum(counts.DISTINCT_IMAGE_COUNTS)
     assert len(np.unique(distinct_index.groups)) == 486
-    assert np.bincount(distinct_index.labels).tolist() == [142, 228, 30, 86]
+    assert tuple(np.bincount(distinct_index.labels)) == counts.DISTINCT_IMAGE_COUNTS == (142, 228, 30, 86)
+    assert [len(np.unique(distinct_index.groups[distinct_index.labels == c])) for c in range(4)] == list(
+        counts.DISTINCT_IMAGE_COUNTS)
     assert distinct_index.skipped == [] and distinct_index.conflicts() == {}
     distances = hamming_distances(distinct_index.fingerprints)
     np.fill_diagonal(distances, 4800)
     assert distances.min() > NEAR_DUPLICATE_BITS
 
 
-def test_rebuilt_release_has_927_files_of_481_ecgs(release_dir):
+def test_rebuilt_release_has_927_files_of_481_ecgs(release_dir, mendeley_distinct_dir):
+    """``ecgkeras.data.counts``' rebuilt-release counts are what rebuild_release and index_folder give."""
     index = index_folder(release_dir)
-    assert len(index) == 927
-    assert len(np.unique(index.groups)) == 481 == len(set(index.md5))
-    assert np.bincount(index.labels).tolist() == [284, 233, 238, 172]
-    assert [len(np.unique(index.groups[index.labels == c])) for c in range(4)] == [142, 223, 30, 86]
+    assert len(index) == 927 == sum(counts.REBUILT_RELEASE_COUNTS)
+    assert len(np.unique(index.groups)) == 481 == len(set(index.md5)) == sum(counts.REBUILT_RELEASE_ECG_COUNTS)
+    assert tuple(np.bincount(index.labels)) == counts.REBUILT_RELEASE_COUNTS == (284, 233, 238, 172)
+    assert tuple(len(np.unique(index.groups[index.labels == c])) for c in range(4)) == (
+        counts.REBUILT_RELEASE_ECG_COUNTS) == (142, 223, 30, 86)
+    used = {Path(file).resolve() for file in index.files}
+    distinct = {path.resolve() for path in Path(mendeley_distinct_dir).rglob("*.jpg")}
+    assert sorted(str(path.relative_to(Path(mendeley_distinct_dir).resolve())) for path in distinct - used) == list(
+        counts.DISTINCT_IMAGES_NOT_IN_REBUILT_RELEASE)
     mi_line = next(line for line in index.report().splitlines() if line.startswith("Myocardial"))
     assert mi_line.split()[2:] == ["238", "30", "208", "0"]
 
@@ -418,3 +429,77 @@ def test_release_copies_match_the_published_release():
     assert len(labels) == 481 and copies.sum() == 927
     assert np.bincount(labels, weights=copies).tolist() == [284, 233, 238, 172]
     assert np.bincount(labels).tolist() == [142, 223, 30, 86]
+    assert tuple(np.bincount(labels, weights=copies).astype(int)) == counts.REBUILT_RELEASE_COUNTS
+    assert tuple(np.bincount(labels)) == counts.REBUILT_RELEASE_ECG_COUNTS
+
+
+# --- the data set in numbers (ecgkeras.data.counts), against the packaged manifest ---------
+
+
+def _manifest_by_class():
+    by_class = {label: [] for label in range(len(CLASS_NAMES))}
+    for row in mendeley._packaged_manifest():
+        by_class[class_from_folder(row["class"])].append(row)
+    return by_class
+
+
+def _number(name):
+    return int(re.search(r"\((\d+)\)", name).group(1))
+
+
+def test_counts_have_their_totals_and_the_old_name():
+    assert [sum(c) for c in (counts.PUBLISHED_RELEASE_COUNTS, counts.REUPLOAD_FILE_COUNTS,
+                             counts.DISTINCT_IMAGE_COUNTS, counts.REBUILT_RELEASE_COUNTS,
+                             counts.REBUILT_RELEASE_ECG_COUNTS)] == [928, 2898, 486, 927, 481]
+    assert mendeley.RELEASE_COUNTS == mendeley.PUBLISHED_RELEASE_COUNTS == (284, 233, 239, 172)
+    assert mendeley.REBUILT_RELEASE_COUNTS != mendeley.PUBLISHED_RELEASE_COUNTS
+
+
+def test_counts_match_the_packaged_manifest():
+    by_class = _manifest_by_class()
+    assert tuple(len(rows) for rows in by_class.values()) == counts.DISTINCT_IMAGE_COUNTS
+    assert tuple(sum(len(row["source_names"].split(";")) for row in rows)
+                 for rows in by_class.values()) == counts.REUPLOAD_FILE_COUNTS
+    unused, missing = [], []
+    for label, rows in by_class.items():
+        names = {name for row in rows for name in mendeley._release_names(row, label, "manifest")}
+        unused += [f"{row['class']}/{row['file']}" for row in rows if not mendeley._release_names(row, label, "m")]
+        numbers = {_number(name) for name in names}
+        missing += [(label, n) for n in range(1, counts.PUBLISHED_RELEASE_COUNTS[label] + 1) if n not in numbers]
+        assert len(names) == counts.REBUILT_RELEASE_COUNTS[label]
+    assert sorted(unused) == list(counts.DISTINCT_IMAGES_NOT_IN_REBUILT_RELEASE)
+    assert [f"Myocardial_Infarction/MI({n}).jpg" for label, n in missing] == list(
+        counts.PUBLISHED_FILES_NOT_IN_REUPLOAD)
+    assert np.subtract(counts.PUBLISHED_RELEASE_COUNTS, counts.REBUILT_RELEASE_COUNTS).tolist() == [0, 0, 1, 0]
+    assert np.subtract(counts.DISTINCT_IMAGE_COUNTS, counts.REBUILT_RELEASE_ECG_COUNTS).tolist() == [0, 5, 0, 0]
+
+
+def test_the_missing_release_file_falls_in_the_run_of_one_mi_image():
+    """Each MI image recurs every 30 numbers; MI(215) is the gap in MI(5)'s run (counts' docstring)."""
+    mi = _manifest_by_class()[CLASS_NAMES.index("Myocardial infarction")]
+    runs = {row["file"]: sorted(_number(n) for n in row["source_names"].split(";") if " - Copy" not in n)
+            for row in mi}
+    assert all(len({n % 30 for n in numbers}) == 1 for numbers in runs.values())
+    gaps = {file: sorted(set(range(numbers[0], numbers[-1] + 1, 30)) - set(numbers)) for file, numbers in runs.items()}
+    assert {file: gap for file, gap in gaps.items() if gap} == {"MI(5).jpg": [215]}
+
+
+def test_dataset_in_numbers_table():
+    table = mendeley.dataset_in_numbers()
+    assert list(table.columns) == [*CLASS_NAMES, "total", "source"]
+    assert table["total"].tolist() == [928, 2898, 486, 927, 481]
+    assert tuple(table.loc["published release: files", list(CLASS_NAMES)]) == counts.PUBLISHED_RELEASE_COUNTS
+    assert tuple(table.loc["rebuilt release: files", list(CLASS_NAMES)]) == counts.REBUILT_RELEASE_COUNTS
+    assert tuple(table.loc["rebuilt release: distinct ECGs", list(CLASS_NAMES)]) == counts.REBUILT_RELEASE_ECG_COUNTS
+    assert table["source"].str.len().min() > 10
+
+
+def test_readme_states_the_data_set_in_numbers():
+    """README.md's table "The data set in numbers" is ``dataset_in_numbers()`` without its sources."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("### The data set in numbers", 1)[1].split("\n## ", 1)[0]
+    rows = [line.strip("|").split("|") for line in section.splitlines() if line.startswith("| ")]
+    stated = {cells[0].strip(): [int(cell) for cell in cells[1:]] for cells in rows[1:]}
+    table = mendeley.dataset_in_numbers()
+    assert rows[0][1:] == [f" {name} " for name in [*CLASS_NAMES, "total"]]
+    assert stated == {label: [int(v) for v in row[[*CLASS_NAMES, "total"]]] for label, row in table.iterrows()}

@@ -42,9 +42,16 @@ def test_first_cell_installs_from_the_configured_repository_only_in_colab(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_second_cell_prints_versions_mode_and_gpu(path):
-    cell = nbformat.read(path, as_version=4).cells[1]
-    assert "describe_environment()" in cell.source
+def test_title_first_then_prerequisites_and_time_then_the_environment(path):
+    """The page opens with the chapter's title (the install cell is removed from the page), its
+    prerequisites and time to run; the environment print-out follows, its output collapsed."""
+    cells = nbformat.read(path, as_version=4).cells
+    title = cells[1]
+    assert title.cell_type == "markdown" and title.source.startswith("# "), "the title comes first"
+    assert "**Prerequisites:**" in title.source and "**Time to run:**" in title.source
+    environment = cells[2]
+    assert environment.cell_type == "code" and "describe_environment()" in environment.source
+    assert "hide-output" in environment.metadata.get("tags", [])
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -86,8 +93,8 @@ def _shown_code_cells(name):
     return [c for c in cells if c.cell_type == "code" and "remove-cell" not in c.metadata.get("tags", [])]
 
 
-@pytest.mark.parametrize("name", KERAS_CHAPTERS)
-def test_keras_chapters_fit_the_code_box(name):
+@pytest.mark.parametrize("name", [path.stem for path in NOTEBOOKS])
+def test_code_fits_the_code_box(name):
     too_wide = [line for cell in _shown_code_cells(name) for line in cell.source.splitlines()
                 if len(line) > (SOLUTION_WIDTH if "hide-input" in cell.metadata.get("tags", []) else CODE_WIDTH)]
     assert not too_wide, f"{len(too_wide)} code lines wider than the code box, e.g. {too_wide[:3]}"
@@ -123,3 +130,51 @@ def test_training_logs_are_short(name):
             epoch_lines = [line for line in run.splitlines() if re.match(r"^(epoch\s+\d+:|Epoch \d+/)", line)]
             assert 1 <= len(epoch_lines) <= 13, f"{len(epoch_lines)} epoch lines in one run: {cell.source[:60]!r}"
     assert runs, "the chapter trains at least one model on the page"
+
+
+@pytest.mark.parametrize("name", [path.stem for path in NOTEBOOKS])
+def test_every_figure_is_captioned_and_named(name):
+    """A cell that draws shows one image, captioned and numbered by myst-nb:
+    cell metadata {"mystnb": {"figure": {"caption": ..., "name": "fig-..."}}}."""
+    cells = _shown_code_cells(name)
+    names = []
+    for cell in cells:
+        images = [o for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
+        if not images:
+            continue
+        figure = cell.metadata.get("mystnb", {}).get("figure", {})
+        assert len(images) == 1, f"one figure per cell (split the cell): {cell.source[:60]!r}"
+        assert figure.get("caption", "").strip() and figure.get("name", "").startswith("fig-"), \
+            f"figure without caption or name: {cell.source[:60]!r}"
+        names.append(figure["name"])
+    assert len(names) == len(set(names)), "figure names are unique"
+
+
+@pytest.mark.parametrize("name", [path.stem for path in NOTEBOOKS])
+def test_every_exercise_is_answered(name):
+    """Code exercises have a self-check (and a hidden solution); discussion exercises have hidden
+    answer notes: a dropdown admonition titled "Answer notes" before the next exercise."""
+    cells = nbformat.read(REPO / "notebooks" / f"{name}.ipynb", as_version=4).cells
+    start = next(i for i, c in enumerate(cells) if c.cell_type == "markdown" and "## Exercises" in c.source)
+    exercises = []  # (number, cells up to the next exercise)
+    for cell in cells[start:]:
+        found = re.findall(r"\*\*(\d+\.\d+) ", cell.source) if cell.cell_type == "markdown" else []
+        for number in found:
+            exercises.append((number, []))
+        if exercises:
+            exercises[-1][1].append(cell)
+    assert exercises
+    for number, block in exercises:
+        checked = any(c.cell_type == "code" and "check_" in c.source for c in block)
+        notes = any(c.cell_type == "markdown" and "Answer notes" in c.source and ":class: dropdown" in c.source
+                    for c in block)
+        assert checked or notes, f"exercise {number} has neither a self-check nor answer notes"
+
+
+@pytest.mark.parametrize("name", [path.stem for path in NOTEBOOKS])
+def test_summary_quotes_glued_numbers(name):
+    """The summary answers the chapter's question with numbers glued from the outputs."""
+    cells = nbformat.read(REPO / "notebooks" / f"{name}.ipynb", as_version=4).cells
+    summary = [c for c in cells if c.cell_type == "markdown" and "## Summary" in c.source]
+    assert summary and "{glue:" in summary[0].source
+    assert any(c.cell_type == "code" and "glue(" in c.source for c in cells)

@@ -133,7 +133,7 @@ def test_attention_weights_are_averaged_per_class_and_view():
     heights = [patch.get_height() for patch in ax.patches]
     # classes 0 and 2 are present (1 and 3 are left out); bars grouped by view: time, scalogram, spectrum
     assert heights == pytest.approx([0.5, 0.1, 0.3, 0.1, 0.2, 0.8])
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["Normal", "Myocardial infarction"]
+    assert [t.get_text().replace("\n", " ") for t in ax.get_xticklabels()] == ["Normal", "Myocardial infarction"]
     assert ax.lines[-1].get_ydata()[0] == pytest.approx(1 / 3)  # the equal-weights line
     errorbars = [c for c in ax.containers if isinstance(c, matplotlib.container.ErrorbarContainer)]
     time_bars = errorbars[0].lines[2][0].get_segments()  # the time view's bars
@@ -157,7 +157,7 @@ def test_prediction_draws_every_lead_and_the_probabilities():
     assert len(fig.axes) == 13
     bars = fig.axes[-1].patches
     assert [bar.get_width() for bar in bars] == pytest.approx([0.1, 0.2, 0.6, 0.1])
-    assert bars[3].get_facecolor() != bars[2].get_facecolor()  # true (green) vs wrong prediction (red)
+    assert bars[3].get_facecolor() != bars[2].get_facecolor()  # true vs wrong prediction (also hatched)
     assert [t.get_text() for t in fig.axes[-1].texts] == ["10%", "20%", "60%", "10%"]
     assert fig._suptitle.get_text() == "true: History of MI, predicted: Myocardial infarction (60%)"
     assert [ax.get_title(loc="left") for ax in fig.axes[:4]] == ["I", "aVR", "V1", "V4"]  # report layout

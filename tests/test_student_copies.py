@@ -120,3 +120,14 @@ def test_student_copy_runs_with_the_placeholders(name, monkeypatch):
     assert not any(o.output_type == "error" for o in outputs)
     printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert printed.count("Not yet:") >= len(_exercises(student.cells)), "each self-check says: not yet"
+
+
+def test_answer_notes_of_discussion_exercises_are_removed():
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("**3.3 (discussion) Returning patients.** Argue both sides."),
+        nbformat.v4.new_markdown_cell("```{admonition} Answer notes\n:class: dropdown\nA good answer...\n```"),
+        nbformat.v4.new_markdown_cell("**3.4 Next.**"),
+    ]
+    student = students.make_student_copy(notebook)
+    assert [c.source for c in student.cells] == [notebook.cells[0].source, notebook.cells[2].source]

@@ -114,8 +114,8 @@ KEY_FIGURES = {
         "alt": "Heat maps of four overlap measures between the three domains' learned features",
         "caption": "How much the learned features of two domains overlap, on the real images "
                    "(leak-free): mean r, mean |r|, mutual information and linear CKA, each with its "
-                   "chance value from shuffled pairings in brackets, for the unimodal models (top) and "
-                   "the branches of Hybrid 2 (bottom).",
+                   "chance value from shuffled pairings in brackets, one row per measure, for the "
+                   "unimodal models (left) and the branches of Hybrid 2 (right).",
         "real": True,
     },
     "notebooks/10_is_the_gain_real": {
@@ -123,8 +123,9 @@ KEY_FIGURES = {
         "output": 0,
         "alt": "Forest plot: posterior of each model's accuracy difference to the 2D-CNN, with a ROPE",
         "caption": "Every model against the 2D-CNN on the real images (leak-free): the posterior of the "
-                   "accuracy difference with its 95 % highest-density interval; the shaded band is the "
-                   "region of practical equivalence (ROPE, ±1 point).",
+                   "accuracy difference: its median (dot), middle half (thick line) and 95 % "
+                   "highest-density interval (thin line); the shaded band is the region of practical "
+                   "equivalence (ROPE, ±1 point).",
         "real": True,
     },
     "notebooks/11_what_models_look_at": {

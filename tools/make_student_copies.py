@@ -42,13 +42,20 @@ def chapters(repo: Path = REPO) -> list[str]:
     return [name for name in files(entries) if (repo / f"{name}.ipynb").is_file()]
 
 
+#: A discussion exercise's hidden answer notes: a Markdown cell that starts with this admonition.
+ANSWER_NOTES = "```{admonition} Answer notes"
+
+
 def is_answer(cell) -> bool:
-    """True for a cell that reveals an answer (tagged with one of ``ANSWER_TAGS``)."""
+    """True for a cell that reveals an answer: tagged with one of ``ANSWER_TAGS``, or a
+    discussion exercise's answer notes (a Markdown cell starting with ``ANSWER_NOTES``)."""
+    if cell.cell_type == "markdown" and cell.source.lstrip().startswith(ANSWER_NOTES):
+        return True
     return bool(ANSWER_TAGS & set(cell.metadata.get("tags", [])))
 
 
 def make_student_copy(notebook):
-    """A copy of ``notebook`` (an nbformat v4 notebook) without answers or outputs.
+    """A copy of ``notebook`` (an nbformat v4 notebook) without answers (solutions, answer notes) or outputs.
 
     Cells tagged with ``ANSWER_TAGS`` are dropped; code cells lose their outputs, execution
     counts and execution timings. The notebook itself is not changed.

@@ -1,14 +1,21 @@
 """PNG screenshots of the rendered book, for the README and reviews: `make screenshots`.
 
-Usage: python tools/screenshots.py [--out docs/screenshots] [--html _build/html]
-                                   [--root PAGE] [--math PAGE] [--launch PAGE]
+Usage: python tools/screenshots.py [--out docs/screenshots] [--html _build/html] [--root PAGE]
+                                   [--tables PAGE] [--figures PAGE] [--math PAGE] [--launch PAGE]
 
-Three pages of a built book (`make book-test` or `make book`), each in a 1280x900 viewport of
-Debian's headless chromium with no network (the same set-up as tests/browser):
+Pages of a built book (`make book-test` or `make book`), each in a 1280x900 viewport (1280 px
+wide: the window of tests/browser, whose test_blocks_fit_the_column checks that every code block
+and table fits at that width) of Debian's headless chromium with no network:
   intro.png    the root page of _toc.yml, from the top;
-  math.png     a chapter with math and figures (default: the last chapter in the toc that has
-               both), scrolled to its first figure with a typeset formula just above it;
+  tables.png   a table-heavy chapter (default notebooks/12_study_reproduced, else
+               notebooks/07_hybrid_fusion, else the chapter with the most tables), scrolled to
+               its first table with the code above it;
+  figures.png  a figure-heavy chapter (default notebooks/09_complementary_domains, else the
+               chapter with the most images), scrolled to its first figure;
+  math.png     a math chapter (default notebooks/10_is_the_gain_real, else the chapter with the
+               most formulas), scrolled to its first displayed formula with the text above it;
   launch.png   a chapter (default: the first one) with its launch menu open (Colab).
+A page named but not in the build is an error; a default page missing falls back as above.
 PNGs over 300 KB are reduced to a 256-colour palette (text and plots stay sharp).
 """
 
@@ -24,27 +31,30 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "browser"))
 
 MAX_BYTES = 300_000
+HEADER_PX = 80  # the theme's sticky header, which covers the top of the viewport
+CONTEXT_PX = 150  # what is shown above the table, figure or formula
 
-# The top of the paragraph of the first typeset formula at most 600 px above a content figure
-# (null if none): the screenshot starts there.
-_FIGURE_WITH_MATH_JS = """
-const article = document.querySelector("article") || document.querySelector("main") || document.body;
-const top = (e) => e.getBoundingClientRect().top + window.scrollY;
-const maths = [...article.querySelectorAll("mjx-container")]
-  .map((m) => top(m.closest("p, li, div.math, dd, td") || m));
-for (const img of article.querySelectorAll("img")) {
-  if (img.closest(".dropdown, header, nav")) continue;
-  const y = top(img);
-  const above = maths.filter((m) => m < y && m > y - 600);
-  if (above.length) return Math.min(...above);
+# What each kind of screenshot shows: its default pages, and what is counted and scrolled to.
+ARTICLE_JS = 'document.querySelector("article.bd-article") || document.querySelector("article") || document.body'
+KINDS = {
+    "tables": (("notebooks/12_study_reproduced", "notebooks/07_hybrid_fusion"), "table"),
+    "figures": (("notebooks/09_complementary_domains",), "figure, img"),
+    # Typeset display math, else any typeset formula, else (no MathJax) the TeX source.
+    "math": (("notebooks/10_is_the_gain_real",), 'mjx-container[display="true"], mjx-container, .math'),
 }
-return null;
-"""
 
-_HAS_MATH_AND_FIGURES_JS = """
-const article = document.querySelector("article") || document.body;
-return article.querySelectorAll("mjx-container").length > 0
-  && [...article.querySelectorAll("img")].some((i) => !i.closest(".dropdown, header, nav"));
+# How many elements of the selector the article has.
+_COUNT_JS = f"return ({ARTICLE_JS}).querySelectorAll(arguments[0]).length;"
+
+# The page offset of the first element of the selector in the article (the first selector of a
+# list that has one), or null.
+_FIRST_TOP_JS = f"""
+const article = {ARTICLE_JS};
+for (const selector of arguments[0].split(/,\s*/)) {{
+  const element = article.querySelector(selector);
+  if (element) return element.getBoundingClientRect().top + window.scrollY;
+}}
+return null;
 """
 
 
@@ -60,12 +70,35 @@ def _save(png: bytes, path: Path) -> int:
     return len(png)
 
 
+def _pick(kind: str, named: str | None, chapters: list[str], driver, base: str, bb) -> str:
+    """The page of a kind of screenshot: the one named, a default page, or the chapter that has
+    the most of what the kind shows."""
+    if named:
+        if not (bb.HTML / f"{named}.html").is_file():
+            raise SystemExit(f"screenshots: {named}.html is not in {bb.HTML}")
+        return named
+    defaults, selector = KINDS[kind]
+    for page in defaults:
+        if page in chapters:
+            return page
+    counts = {}
+    for page in chapters:
+        bb.open_page(driver, f"{base}{page}.html")
+        counts[page] = driver.execute_script(_COUNT_JS, selector)
+    page = max(chapters, key=lambda name: counts[name])
+    if not counts[page]:
+        raise SystemExit(f"screenshots: no chapter has a {selector}")
+    return page
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
     parser.add_argument("--html", type=Path, default=None, help="the built book (default _build/html)")
     parser.add_argument("--root", help="the intro page (default: the root of _toc.yml)")
-    parser.add_argument("--math", help="a chapter with math and figures")
+    parser.add_argument("--tables", help="a table-heavy chapter")
+    parser.add_argument("--figures", help="a figure-heavy chapter")
+    parser.add_argument("--math", help="a chapter with math")
     parser.add_argument("--launch", help="a chapter whose launch menu is shown")
     args = parser.parse_args(argv)
     if args.html is not None:
@@ -91,6 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     with bb.serve(bb.HTML) as base:
         driver = bb.make_driver()
         try:
+            width = driver.execute_script("return window.innerWidth")
+            assert width == bb.WINDOW[0], f"the viewport is {width} px wide, not {bb.WINDOW[0]}"
+
             def shoot(page: str, name: str, scroll_y: float = 0) -> None:
                 driver.execute_script("window.scrollTo(0, arguments[0]);", scroll_y)
                 driver.execute_script("return new Promise((r) => requestAnimationFrame(() => setTimeout(r, 300)));")
@@ -101,16 +137,14 @@ def main(argv: list[str] | None = None) -> int:
             bb.open_page(driver, f"{base}{root}.html")
             shoot(root, "intro.png")
 
-            math_page, math_y = args.math, None
-            for page in ([math_page] if math_page else reversed(chapters)):
+            for kind in KINDS:
+                page = _pick(kind, getattr(args, kind), chapters, driver, base, bb)
                 bb.open_page(driver, f"{base}{page}.html")
-                if math_page or driver.execute_script(_HAS_MATH_AND_FIGURES_JS):
-                    math_page, math_y = page, driver.execute_script(_FIGURE_WITH_MATH_JS)
-                    break
-            if math_page is None:
-                print("screenshots: no chapter with math and figures", file=sys.stderr)
-                return 1
-            shoot(math_page, "math.png", max(0, (math_y or 0) - 80))  # 80: the sticky header
+                top = driver.execute_script(_FIRST_TOP_JS, KINDS[kind][1])
+                if top is None:
+                    print(f"screenshots: {page} has no {KINDS[kind][1]} ({kind}.png)", file=sys.stderr)
+                    return 1
+                shoot(page, f"{kind}.png", max(0, top - HEADER_PX - CONTEXT_PX))
 
             launch = args.launch or chapters[0]
             bb.open_page(driver, f"{base}{launch}.html")

@@ -1,9 +1,10 @@
 """The real data set: download, index, find duplicates, digitize (chapter 3; chapter 1 digitizes).
 
 The Mendeley "ECG Images dataset of Cardiac Patients" (Khan & Hussain 2021,
-doi:10.17632/gwbz3fsgp8.2, CC BY 4.0) holds 928 report images in four class folders, but only
-about 491 distinct ECGs: many files are byte-identical copies, and re-uploads found online may
-hold re-encoded copies too. ``index_folder`` finds both kinds and gives every copy of one ECG the
+doi:10.17632/gwbz3fsgp8.2, CC BY 4.0) holds 928 report images in four class folders; the 927 of
+them that could be rebuilt show only 481 distinct ECGs (``ecgkeras.data.counts`` has every count
+and its source): many files are byte-identical copies, and re-uploads found online may hold
+re-encoded copies too. ``index_folder`` finds both kinds and gives every copy of one ECG the
 same group id, which is what a leak-free split (``ecgkeras.data.splits``) needs.
 
 - exact copies: same MD5 of the file's bytes;
@@ -38,6 +39,14 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ecgkeras import config
+from ecgkeras.data.counts import (  # noqa: F401  (re-exported: the data set in numbers)
+    DISTINCT_IMAGE_COUNTS,
+    PUBLISHED_RELEASE_COUNTS,
+    REBUILT_RELEASE_COUNTS,
+    REBUILT_RELEASE_ECG_COUNTS,
+    REUPLOAD_FILE_COUNTS,
+    dataset_in_numbers,
+)
 from ecgkeras.data.dataset import (
     CLASS_NAMES,
     FS,
@@ -57,16 +66,18 @@ MENDELEY_URL = "https://data.mendeley.com/public-api/zip/gwbz3fsgp8/download/2"
 #: (``pooch.file_hash(path)``); until then ``download_mendeley`` warns loudly and checks every
 #: extracted image against the packaged per-image manifest instead.
 MENDELEY_SHA256: str | None = None
-#: Files per class in the original release (label order of ``CLASS_NAMES``).
-RELEASE_COUNTS = (284, 233, 239, 172)
+#: Old name of ``PUBLISHED_RELEASE_COUNTS`` (files per class of the published 928-file release),
+#: kept for code that imports it; not the rebuilt release's ``REBUILT_RELEASE_COUNTS``.
+RELEASE_COUNTS = PUBLISHED_RELEASE_COUNTS
 #: The fingerprint grid (columns, rows), the pixel size of one cell after resizing, and the
 #: grey level (0-255) below which a pixel counts as ink.
 FINGERPRINT_GRID = (80, 60)
 FINGERPRINT_CELL_PX = 8
 INK_LEVEL = 150
 #: Default threshold: fingerprints that differ in at most this many of the 4800 bits are copies.
-#: Measured on the 486 distinct images: distinct pairs differ in >= 101 bits; copies re-saved at
-#: JPEG quality 30-95 or resized by 0.75-2x differ in <= 30 (see the book's chapter 3).
+#: Measured on the 486 distinct images (``DISTINCT_IMAGE_COUNTS``): distinct pairs differ in
+#: >= 101 bits; copies re-saved at JPEG quality 30-95 or resized by 0.75-2x differ in <= 30 (see
+#: the book's chapter 3).
 NEAR_DUPLICATE_BITS = 60
 
 _ARCHIVE_NAME = "gwbz3fsgp8-v2.zip"
@@ -287,8 +298,11 @@ def rebuild_release(distinct_dir, out_dir, *, link: str = "hardlink") -> Path:
     """Rebuild the 927-file release (with its duplicates) from the distinct images (chapter 3).
 
     Follows ``manifest.tsv`` of ``distinct_dir``: for each class, every source name without
-    " - Copy" whose number in parentheses is at most the class's ``RELEASE_COUNTS`` becomes one
-    file ``out_dir/<class>/<source name>`` with the bytes of its distinct image.
+    " - Copy" whose number in parentheses is at most the class's ``PUBLISHED_RELEASE_COUNTS``
+    becomes one file ``out_dir/<class>/<source name>`` with the bytes of its distinct image. From
+    ``mendeley-distinct`` that gives ``REBUILT_RELEASE_COUNTS`` (927 files: the published 928 less
+    MI(215), which the re-upload lacks) showing ``REBUILT_RELEASE_ECG_COUNTS`` (481 distinct
+    ECGs: five of the 486 distinct images appear only under numbers above the release's).
 
     Args:
         distinct_dir: folder with ``manifest.tsv`` and the class folders of distinct images.
@@ -327,7 +341,7 @@ def _release_names(row: dict, label: int, manifest) -> list[str]:
         number = re.search(r"\((\d+)\)", name)
         if number is None:
             raise ValueError(f"{manifest}: source name {name!r} of {row['file']} has no (number)")
-        if " - Copy" not in name and int(number.group(1)) <= RELEASE_COUNTS[label]:
+        if " - Copy" not in name and int(number.group(1)) <= PUBLISHED_RELEASE_COUNTS[label]:
             names.append(name)
     return names
 
@@ -508,9 +522,11 @@ def _packaged_manifest() -> list[dict]:
 def verify_images(root) -> dict:
     """Check every image under ``root``'s class folders against the packaged MD5 manifest.
 
-    Chapter 3. The manifest lists the MD5 of the 486 distinct full-resolution images (from
-    ``mendeley-distinct/manifest.tsv``); five abnormal-heartbeat images of the release are not in
-    it, so expect about five "unknown" files on a complete download.
+    Chapter 3. The manifest lists the MD5 of the 486 distinct full-resolution images of a
+    re-upload of the release (from ``mendeley-distinct/manifest.tsv``). A downloaded file whose
+    bytes the re-upload does not hold is "unknown": possibly MI(215), the one file of the published
+    release that the re-upload lacks (most likely one more copy of MI(5); see
+    ``ecgkeras.data.counts``), and any file the release stores with other bytes than the re-upload.
 
     Returns:
         ``{"files": n, "matched": k, "unknown": [paths], "wrong_class": [(path, class in the

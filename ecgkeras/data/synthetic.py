@@ -43,14 +43,15 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import expit
 
+from ecgkeras.data.counts import PUBLISHED_RELEASE_COUNTS
 from ecgkeras.data.dataset import CLASS_NAMES, ECGDataset, report_segments
 
 #: Difficulty used by default, calibrated so that a small 12-lead 1D-CNN (3 Conv1D blocks) trained
 #: on ``make_dataset(2000, seed=0)`` scores about 0.86 accuracy on ``make_dataset(1000, seed=1)``.
 DEFAULT_DIFFICULTY = 0.5
 
-#: Default class mix: the real release's 284 : 233 : 239 : 172 images, normalised.
-CLASS_PROPORTIONS = tuple(count / 928 for count in (284, 233, 239, 172))
+#: Default class mix: the published release's 284 : 233 : 239 : 172 files, normalised.
+CLASS_PROPORTIONS = tuple(count / sum(PUBLISHED_RELEASE_COUNTS) for count in PUBLISHED_RELEASE_COUNTS)
 
 #: Dower transform: rows are leads I, II, V1..V6, columns the heart vector's x, y, z (mV -> mV).
 _DOWER = np.array(

@@ -6,6 +6,19 @@ left visible), every internal link and anchor resolves, no resource from outside
 each chapter has its Colab launch link. Pages come from _toc.yml and from the build itself, so a
 new chapter is checked as soon as it is in the toc. One browser session serves all pages.
 
+And each page reads cleanly (page_checks.py has the rules; test_page_checks.py tests them on
+small hand-made pages), one test per kind of defect, each failure naming the page and the
+elements (tag, code cell, section):
+  test_no_markdown_table_as_text   no Markdown table shown as text outside <pre>/<code>;
+  test_blocks_fit_the_column       at the 1280 px window, no code, output or table wider than its
+                                   box or than the article's column, solutions included;
+  test_images_have_captions        every image of a chapter's article in a captioned <figure>;
+  test_no_absolute_paths           no /tmp, /home, /root, /work, /Users, ... path (nor this
+                                   checkout's or its data's) in the text, code, outputs or alt text;
+  test_chapter_starts_with_title   a chapter's article starts with its h1 (no cell before it).
+Each page is opened once; everything the tests need is gathered then, so the tests run in any
+order.
+
 Run by `make test` (target browser-test, after book-test); `make unit` ignores this folder.
 Skips where chromium, chromedriver or the build are missing.
 """
@@ -21,6 +34,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 import book_browser as bb
+import page_checks as pc
 
 _missing = bb.missing_browser()
 if _missing:
@@ -95,16 +109,14 @@ class Page:
     mathjax: str  # "none", "ready" or an error (book_browser.open_page)
     snapshot: dict = field(repr=False)
     console: list = field(default_factory=list, repr=False)  # (level, message), not ignored
+    reading: dict = field(default_factory=dict, repr=False)  # page_checks.reading's findings
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(driver):
+    """The session's chromium (conftest.py), the build's server, and the pages opened so far."""
     with bb.serve(bb.HTML) as base:
-        driver = bb.make_driver()
-        try:
-            yield driver, base, {}
-        finally:
-            driver.quit()
+        yield driver, base, {}
 
 
 @pytest.fixture
@@ -117,7 +129,9 @@ def page(request, browser) -> Page:
             pytest.fail(f"{name}.html is missing from the build ({bb.HTML})")
         mathjax = _open_as_new_visitor(driver, f"{base}{name}.html")
         snapshot = driver.execute_script(_SNAPSHOT_JS, base, bb.MATHJAX_SELECTOR)
-        cache[name] = Page(name, mathjax, snapshot, _console_errors(driver, base))
+        console = _console_errors(driver, base)
+        reading = pc.reading(driver)  # last: it opens the page's collapsed blocks
+        cache[name] = Page(name, mathjax, snapshot, console, reading)
     return cache[name]
 
 
@@ -268,3 +282,68 @@ def test_colab_link(page):
     assert (bb.REPO / f"{page.name}.ipynb").is_file()
     found = [url for url in page.snapshot["links"] if url.startswith(colab)]
     assert expected in found, f"{page.name}: no Colab link {expected}; Colab links on the page: {found}"
+
+
+# A page reads cleanly (see page_checks.py for the rules and the module's docstring for the list).
+
+
+def _reading(page: Page) -> dict:
+    if not page.reading.get("article"):
+        pytest.fail(f"{page.name}: no <article> in the page: the theme changed? (page_checks.READING_JS)")
+    return page.reading
+
+
+def _fail_if(page: Page, what: str, lines: list[str]) -> None:
+    """Fail with one line per finding (no traceback: the message says it all)."""
+    if lines:
+        pytest.fail(f"{page.name}: {len(lines)} {what}:\n" + "\n".join("  " + line for line in lines),
+                    pytrace=False)
+
+
+@pages
+def test_no_markdown_table_as_text(page):
+    """A Markdown table printed as text (a separator row `| ---`, or rows `| a | b |`) in a
+    paragraph or any text block outside <pre>/<code>: Markdown that a cell displayed and the
+    build did not parse. A table print() wrote into a <pre> is an output, not checked."""
+    found = _reading(page)["markdown_tables"]
+    _fail_if(page, "Markdown table(s) shown as text", pc.markdown_table_lines(found))
+
+
+@pages
+def test_blocks_fit_the_column(page):
+    """At the test's 1280 px window, no visible `pre`, `table`, child of a `div.cell_output`,
+    scrollable table container or display formula is wider than its box (scrollWidth >
+    clientWidth + 1 px: the reader must scroll sideways), and none is wider than the article's
+    column. Hidden solutions (and every other <details> or toggle) are opened before measuring:
+    a reader who opens one must be able to read it, so they must fit too."""
+    reading = _reading(page)
+    assert reading["window"] == bb.WINDOW[0], f"the window is {reading['window']} px wide, not {bb.WINDOW[0]}"
+    _fail_if(page, f"block(s) wider than their box (window {reading['window']} px, article column "
+             f"{reading['column']} px)", pc.overflow_lines(reading["overflow"]))
+
+
+@chapters
+def test_images_have_captions(page):
+    """Every image in a chapter's article (not the theme's logos or launch buttons) is in a
+    <figure> with a caption (myst-nb's cell metadata {"mystnb": {"figure": {"caption": ...,
+    "name": ...}}}); the "Fig. N" number alone is no caption."""
+    found = _reading(page)["uncaptioned"]
+    _fail_if(page, "image(s) without a caption", pc.uncaptioned_lines(found))
+
+
+@pages
+def test_no_absolute_paths(page):
+    """No absolute filesystem path of the machine that built the book in the article's text
+    (code, outputs and alt text included): the rule, with what it allows (/usr/bin, /etc, URLs,
+    relative paths), is page_checks.absolute_path_pattern's."""
+    found = _reading(page)["paths"]
+    _fail_if(page, "absolute path(s) shown", pc.path_lines(found))
+
+
+@chapters
+def test_chapter_starts_with_title(page):
+    """The first content element of a chapter's article is its h1 title: no code cell (nor its
+    output, nor a hidden cell's toggle) above the title."""
+    problem = pc.first_element_problem(_reading(page))
+    if problem:
+        pytest.fail(f"{page.name}: {problem}", pytrace=False)
