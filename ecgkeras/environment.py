@@ -1,4 +1,4 @@
-"""What a chapter runs on: versions, quick/full mode, GPU. Printed by every chapter's second cell."""
+"""What a chapter runs on: versions, quick/full mode, GPU. Printed by the cell after each title."""
 
 from __future__ import annotations
 
@@ -7,6 +7,15 @@ import platform
 import sys
 
 from ecgkeras import config
+
+
+#: What the environment cell says in Colab without a GPU (lines of at most 77 characters).
+#: Changing the runtime type starts a fresh machine, so the install cell must run again.
+COLAB_GPU_ADVICE = (
+    "GPU: none. Every chapter also runs on this CPU; full mode just takes longer.",
+    "For a GPU: Runtime > Change runtime type > T4 GPU. That starts a fresh",
+    "machine: then Runtime > Run all, so that the install cell runs again.",
+)
 
 
 def in_colab() -> bool:
@@ -37,7 +46,7 @@ def describe_environment() -> str:
     if gpus:
         lines.append(f"GPU: {', '.join(gpus)}")
     elif in_colab():
-        lines.append("GPU: none. In Colab: Runtime > Change runtime type > T4 GPU, then rerun.")
+        lines.extend(COLAB_GPU_ADVICE)
     else:
         lines.append("GPU: none (every chapter runs on a CPU; full mode just takes longer)")
     return "\n".join(lines)

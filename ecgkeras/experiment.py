@@ -361,13 +361,38 @@ def published_file(relative: str) -> Path:
     if root is not None:
         local = root / "results" / relative
         if not local.is_file():
-            raise FileNotFoundError(f"{local} not found; see results/README.md for the command that makes it")
+            raise FileNotFoundError(f"results/{relative} not found in this clone; see results/README.md for "
+                                    "the command that makes it")
         return local
     import pooch
 
     target = config.cache_dir() / "results" / relative
+    if target.is_file():
+        return target
     url = f"{config.REPOSITORY}/raw/{config.BRANCH}/results/{relative}"
-    return Path(pooch.retrieve(url, known_hash=None, path=target.parent, fname=target.name, progressbar=False))
+    try:
+        return Path(pooch.retrieve(url, known_hash=None, path=target.parent, fname=target.name,
+                                   progressbar=False))
+    except Exception as error:  # noqa: BLE001 - no network, a wrong URL, a file not published
+        raise PublishedResultsUnavailable(relative, url, target, error) from error
+
+
+class PublishedResultsUnavailable(FileNotFoundError):
+    """The committed results a chapter reads could not be found or downloaded (chapters 7-12).
+
+    One message says what is missing, where it was looked for and how to get it.
+    """
+
+    def __init__(self, relative: str, url: str, target: Path, error: Exception):
+        super().__init__(
+            f"The committed results file results/{relative} is not available: ecgkeras is not "
+            f"running from a clone of the book's repository, the file is not in the cache "
+            f"({target}), and downloading it from {url} failed ({type(error).__name__}). "
+            f"To get it: run the chapter from a clone of {config.REPOSITORY} (git clone, then "
+            f"pip install -e .), or copy the repository's results/ folder to "
+            f"$ECGKERAS_CACHE_DIR/results (ECGKERAS_CACHE_DIR defaults to ~/.cache/ecgkeras), or "
+            f"check the network and the repository URL (ecgkeras.config.REPOSITORY)."
+        )
 
 
 def published_results(name: str):

@@ -380,7 +380,7 @@ def test_published_folder_in_a_clone_is_the_folder_itself(monkeypatch, tmp_path)
     (folder / "settings.json").write_text("{}")
     pd.DataFrame([dict(model="1D-CNN", fold=0, seed=0, metric="accuracy", value=0.5)]).to_csv(
         folder / "results.csv", index=False)
-    with pytest.raises(FileNotFoundError, match="1d_cnn_fold0_seed0.json not found; see results/README.md"):
+    with pytest.raises(FileNotFoundError, match="1d_cnn_fold0_seed0.json not found in this clone; see results/README.md"):
         published_folder("real/run")
     (folder / "runs" / "1d_cnn_fold0_seed0.json").write_text("{}")
     (folder / "predictions").mkdir()
@@ -439,3 +439,23 @@ def test_cli_reproduce_prints_the_table_time_and_memory(tmp_path, capsys, monkey
     with pytest.raises(SystemExit) as exit_info:
         main(["reproduce", "--models", "ResNet", "--out", str(tmp_path / "other")])
     assert exit_info.value.code == 2 and "models must name" in capsys.readouterr().err
+
+
+def test_published_file_without_clone_or_network_says_what_to_do(monkeypatch, tmp_path):
+    from ecgkeras import config
+    from ecgkeras.experiment import PublishedResultsUnavailable, published_file
+
+    monkeypatch.setattr(config, "repository_root", lambda: None)
+    monkeypatch.setattr(config, "REPOSITORY", "http://127.0.0.1:9/ecgkeras")
+    monkeypatch.setenv("ECGKERAS_CACHE_DIR", str(tmp_path))
+    with pytest.raises(PublishedResultsUnavailable) as failure:
+        published_file("synthetic/leak-free-12-leads/results.csv")
+    message = str(failure.value)
+    assert isinstance(failure.value, FileNotFoundError)  # chapters 7 and 8 catch FileNotFoundError
+    for part in ("results/synthetic/leak-free-12-leads/results.csv", "clone", "ECGKERAS_CACHE_DIR",
+                 "http://127.0.0.1:9/ecgkeras/raw/main/results/"):
+        assert part in message
+    cached = tmp_path / "results" / "synthetic" / "leak-free-12-leads" / "results.csv"
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    cached.write_text("model,fold\n")
+    assert published_file("synthetic/leak-free-12-leads/results.csv") == cached  # no download needed

@@ -1,5 +1,7 @@
 """ecgkeras.data.splits: group-aware stratified splits, leakage, oversampling of a training split."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -304,3 +306,49 @@ def test_one_file_per_ecg_and_leaked_share_known_answers():
     train = dataset.subset([0, 2])  # ECGs 7 and 3
     test = ECGDataset(signals=np.zeros((4, 250, 12)), labels=[0, 1, 1, 1], groups=[7, 9, -1, -2])
     assert leaked_share(train, test) == 0.5  # of the real test ECGs 7 and 9, one is in training
+
+
+# Golden folds: the fold of every sample of a fixed data set, pinned, so that any change in the
+# fold assignment (ours, or a library's) is caught. The committed runs of `ecgkeras reproduce`
+# used these folds (scikit-learn 1.8's StratifiedGroupKFold, which stratified_group_folds writes
+# out so that Colab's older scikit-learn gives the same folds).
+GOLDEN_GROUPS = np.random.default_rng(2026).integers(0, 40, 120)
+GOLDEN_LABELS = (GOLDEN_GROUPS * 7 + 3) % 4
+GOLDEN_FOLDS = {
+    0: "440230332342020442311142123313242103111243312241010314303121100412330300240142124442321012330024141303033443400420042102",
+    1: "140420224211121414233312340112414302331412234413030234202343330131203200120342304440241134220044313200022412100410041301",
+}
+
+
+@pytest.mark.parametrize("seed", sorted(GOLDEN_FOLDS))
+def test_stratified_group_folds_are_the_golden_folds(seed):
+    from ecgkeras.data.splits import stratified_group_folds
+
+    folds = stratified_group_folds(GOLDEN_LABELS, GOLDEN_GROUPS, k=5, seed=seed)
+    assert "".join(map(str, folds)) == GOLDEN_FOLDS[seed]
+    train, test = group_kfold(GOLDEN_LABELS, GOLDEN_GROUPS, k=5, seed=seed)[2]
+    np.testing.assert_array_equal(test, np.flatnonzero(folds == 2))
+
+
+def test_stratified_group_folds_equal_scikit_learn_from_1_8():
+    """The same algorithm as StratifiedGroupKFold(shuffle=True) in scikit-learn >= 1.8."""
+    import sklearn
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    from ecgkeras.data.splits import stratified_group_folds
+
+    if tuple(int(part) for part in sklearn.__version__.split(".")[:2]) < (1, 8):
+        pytest.skip(f"scikit-learn {sklearn.__version__} shuffles groups differently (fixed in 1.8); "
+                    "the golden folds test covers this version")
+    rng = np.random.default_rng(7)
+    for _ in range(30):
+        n, k, seed = int(rng.integers(40, 200)), int(rng.integers(2, 6)), int(rng.integers(0, 1000))
+        groups = rng.integers(0, n // 3, n)
+        labels = (groups * 5 + int(rng.integers(0, 4))) % 4
+        expected = np.empty(n, dtype=np.int64)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # a class with fewer groups than folds
+            for fold, (_, test) in enumerate(StratifiedGroupKFold(k, shuffle=True, random_state=seed)
+                                             .split(np.zeros(n), labels, groups)):
+                expected[test] = fold
+        np.testing.assert_array_equal(stratified_group_folds(labels, groups, k=k, seed=seed), expected)

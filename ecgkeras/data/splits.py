@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from sklearn.model_selection import StratifiedGroupKFold, train_test_split
+from sklearn.model_selection import train_test_split
 
 from ecgkeras.data.dataset import ECGDataset
 
@@ -121,7 +121,7 @@ def naive_split(labels, *, val: float = 0.15, test: float = 0.15, seed: int = 0)
 
 
 def group_kfold(labels, groups, *, k: int = 5, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
-    """k folds, stratified by class, with every group inside one fold (sklearn's StratifiedGroupKFold).
+    """k folds, stratified by class, with every group inside one fold (:func:`stratified_group_folds`).
 
     Chapter 3 (and the study's cross-validation in ``ecgkeras reproduce``).
 
@@ -141,11 +141,57 @@ def group_kfold(labels, groups, *, k: int = 5, seed: int = 0) -> list[tuple[np.n
                 f"k={k} folds, but class {label} has only {n_groups} group(s): every fold needs one "
                 f"of each class; use k <= {n_groups}"
             )
-    folds = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
-    return [
-        (train.astype(np.int64), test.astype(np.int64))
-        for train, test in folds.split(np.zeros(len(labels)), labels, groups)
-    ]
+    fold_of_sample = stratified_group_folds(labels, groups, k=k, seed=seed)
+    index = np.arange(len(labels), dtype=np.int64)
+    return [(index[fold_of_sample != fold], index[fold_of_sample == fold]) for fold in range(k)]
+
+
+def stratified_group_folds(labels, groups, *, k: int, seed: int) -> np.ndarray:
+    """The fold (0..k-1) of every sample: scikit-learn's ``StratifiedGroupKFold(shuffle=True)``,
+    written out so that every scikit-learn version gives the book's folds.
+
+    Chapter 3. scikit-learn changed how ``shuffle=True`` orders the groups in 1.8 (before, the
+    shuffled class counts lost track of their groups), so Colab's 1.6 gave other folds than the
+    committed runs, which used 1.8. This is the 1.8 algorithm (BSD-3 licence, after the Kaggle
+    kernel it cites): shuffle the groups with ``RandomState(seed)``, take them in order of
+    decreasing spread of their class counts (a stable sort), and put each in the fold where the
+    spread of every class's share over the folds stays smallest (ties: the fold with fewer
+    samples). ``tests/test_splits.py`` pins the folds of a fixed data set (golden folds).
+
+    Args:
+        labels: int (n,) classes.
+        groups: (n,) group (ECG) of each sample.
+        k: number of folds.
+        seed: shuffles the groups.
+
+    Returns:
+        int64 (n,): the test fold of each sample; every group lies in one fold.
+    """
+    _, label_index, class_sizes = np.unique(labels, return_inverse=True, return_counts=True)
+    _, group_index, group_sizes = np.unique(groups, return_inverse=True, return_counts=True)
+    label_index, group_index = label_index.ravel(), group_index.ravel()
+    counts_per_group = np.zeros((len(group_sizes), len(class_sizes)))
+    np.add.at(counts_per_group, (group_index, label_index), 1)
+    order = np.arange(len(group_sizes))
+    np.random.RandomState(seed).shuffle(order)
+    counts_per_group = counts_per_group[order]
+    position = np.empty_like(order)
+    position[order] = np.arange(order.size)
+    group_index = position[group_index]  # groups renumbered in shuffled order
+    counts_per_fold = np.zeros((k, len(class_sizes)))
+    fold_of_group = np.empty(len(group_sizes), dtype=np.int64)
+    for group in np.argsort(-np.std(counts_per_group, axis=1), kind="stable"):
+        best_fold, best_spread, best_size = None, np.inf, np.inf
+        for fold in range(k):
+            counts_per_fold[fold] += counts_per_group[group]
+            spread = np.mean(np.std(counts_per_fold / class_sizes.reshape(1, -1), axis=0))
+            counts_per_fold[fold] -= counts_per_group[group]
+            size = np.sum(counts_per_fold[fold])
+            if spread < best_spread or (np.isclose(spread, best_spread) and size < best_size):
+                best_fold, best_spread, best_size = fold, spread, size
+        counts_per_fold[best_fold] += counts_per_group[group]
+        fold_of_group[group] = best_fold
+    return fold_of_group[group_index]
 
 
 def leaked_fraction(groups, train_idx, test_idx) -> float:
