@@ -31,6 +31,7 @@ import numpy as np
 
 from ecgkeras.data.dataset import FS, LEAD_NAMES, LEAD_SECONDS, REPORT_LAYOUT
 from ecgkeras.models import VIEWS, feature_model
+from ecgkeras.plot import DIVERGING_CMAP, SCALOGRAM_CMAP, SEQUENTIAL_CMAP, book_figure, book_plot
 from ecgkeras.train import check_inputs
 from ecgkeras.views import scalogram_frequencies
 
@@ -162,6 +163,7 @@ def grad_cam(model: keras.Model, inputs: dict, view: str = "scalogram", *, class
     return _upsample(maps, inputs[view].shape[1:-1])
 
 
+@book_plot
 def plot_ecg_attribution(signal, attribution, *, lead: int | None = None, lead_names=LEAD_NAMES,
                          fs: float = FS, title: str = ""):
     """An ECG with the background shaded by an attribution (saliency or integrated gradients).
@@ -202,8 +204,6 @@ def plot_ecg_attribution(signal, attribution, *, lead: int | None = None, lead_n
         shown = [name for row in REPORT_LAYOUT for name in row]
     else:
         shown = lead_names
-    from ecgkeras.plot import DIVERGING_CMAP, book_figure, book_style, enforce_book_fonts
-
     columns = min(4, len(shown))
     rows = -(-len(shown) // columns)
     signed = (attribution < 0).any()
@@ -211,29 +211,28 @@ def plot_ecg_attribution(signal, attribution, *, lead: int | None = None, lead_n
     # "Reds" for >= 0: one hue, light to dark, readable with any colour vision.
     colour = dict(cmap=DIVERGING_CMAP, vmin=-limit, vmax=limit) if signed else dict(cmap="Reds", vmin=0, vmax=limit)
     seconds = len(signal) / fs
-    with book_style():
-        fig, axes = book_figure(rows, columns, height_in=(1.6 if rows > 1 else 2.2) * rows + (0.9 if title else 0.6),
-                                squeeze=False)
-        for ax, name in zip(axes.flat, shown):
-            i = lead_names.index(name)
-            low, high = signal[:, i].min(), signal[:, i].max()
-            margin = 0.1 * (high - low) + 1e-6
-            shading = ax.imshow(attribution[None, :, i], aspect="auto", interpolation="nearest",
-                                extent=(0, seconds, low - margin, high + margin), **colour)
-            ax.plot(np.arange(len(signal)) / fs, signal[:, i], color="k", lw=0.8)
-            ax.set_title(name, loc="left")
-            ax.xaxis.set_major_locator(plt.MaxNLocator(4 if columns < 4 else 3))
-            ax.yaxis.set_major_locator(plt.MaxNLocator(3))
-        for ax in axes.flat[len(shown):]:
-            ax.set_axis_off()
-        for ax in axes[-1]:
-            ax.set_xlabel("time (s)")
-        fig.colorbar(shading, ax=axes, label="attribution", shrink=0.9)
-        fig.suptitle(title)
-        enforce_book_fonts(fig)
+    fig, axes = book_figure(rows, columns, height_in=(1.6 if rows > 1 else 2.2) * rows + (0.9 if title else 0.6),
+                            squeeze=False)
+    for ax, name in zip(axes.flat, shown):
+        i = lead_names.index(name)
+        low, high = signal[:, i].min(), signal[:, i].max()
+        margin = 0.1 * (high - low) + 1e-6
+        shading = ax.imshow(attribution[None, :, i], aspect="auto", interpolation="nearest",
+                            extent=(0, seconds, low - margin, high + margin), **colour)
+        ax.plot(np.arange(len(signal)) / fs, signal[:, i], color="k", lw=0.8)
+        ax.set_title(name, loc="left")
+        ax.xaxis.set_major_locator(plt.MaxNLocator(4 if columns < 4 else 3))
+        ax.yaxis.set_major_locator(plt.MaxNLocator(3))
+    for ax in axes.flat[len(shown):]:
+        ax.set_axis_off()
+    for ax in axes[-1]:
+        ax.set_xlabel("time (s)")
+    fig.colorbar(shading, ax=axes, label="attribution", shrink=0.9)
+    fig.suptitle(title)
     return fig
 
 
+@book_plot
 def plot_grad_cam(scalogram, cam, *, lead: int = 0, lead_names=LEAD_NAMES, frequencies=None,
                   seconds: float = LEAD_SECONDS, title: str = ""):
     """A scalogram next to the same scalogram with its Grad-CAM heatmap on top.
@@ -267,26 +266,22 @@ def plot_grad_cam(scalogram, cam, *, lead: int = 0, lead_names=LEAD_NAMES, frequ
         frequencies = scalogram_frequencies(size=(height, width))
     if np.shape(frequencies) != (height,):
         raise ValueError(f"frequencies must hold one value per row ({height}), got shape {np.shape(frequencies)}")
-    from ecgkeras.plot import SCALOGRAM_CMAP, SEQUENTIAL_CMAP, book_figure, book_style, enforce_book_fonts
-
     name = lead_names[lead] if lead < len(lead_names) else f"lead {lead}"
     extent = (0, seconds, height, 0)
-    with book_style():
-        fig, axes = book_figure(1, 2, height_in=3.2 + (0.4 if title else 0))
-        axes[0].imshow(scalogram[:, :, lead], aspect="auto", cmap=SCALOGRAM_CMAP, extent=extent)
-        axes[0].set_title(f"{name}: scalogram")
-        axes[1].imshow(scalogram[:, :, lead], aspect="auto", cmap="gray", extent=extent)
-        # A colour-blind-safe map ordered in lightness (not "jet") over the grey scalogram.
-        heat = axes[1].imshow(cam / (cam.max() or 1.0), aspect="auto", cmap=SEQUENTIAL_CMAP, alpha=0.55,
-                              extent=extent, vmin=0, vmax=1)
-        axes[1].set_title(f"{name}: Grad-CAM")
-        fig.colorbar(heat, ax=axes[1], label="Grad-CAM / its maximum")
-        ticks = np.linspace(0, height - 1, 5).astype(int)
-        for ax in axes:
-            ax.set_yticks(ticks + 0.5, [f"{frequencies[t]:.1f}" for t in ticks])
-            ax.set(xlabel="time (s)", ylabel="frequency (Hz)")
-        fig.suptitle(title)
-        enforce_book_fonts(fig)
+    fig, axes = book_figure(1, 2, height_in=3.2 + (0.4 if title else 0))
+    axes[0].imshow(scalogram[:, :, lead], aspect="auto", cmap=SCALOGRAM_CMAP, extent=extent)
+    axes[0].set_title(f"{name}: scalogram")
+    axes[1].imshow(scalogram[:, :, lead], aspect="auto", cmap="gray", extent=extent)
+    # A colour-blind-safe map ordered in lightness (not "jet") over the grey scalogram.
+    heat = axes[1].imshow(cam / (cam.max() or 1.0), aspect="auto", cmap=SEQUENTIAL_CMAP, alpha=0.55,
+                          extent=extent, vmin=0, vmax=1)
+    axes[1].set_title(f"{name}: Grad-CAM")
+    fig.colorbar(heat, ax=axes[1], label="Grad-CAM / its maximum")
+    ticks = np.linspace(0, height - 1, 5).astype(int)
+    for ax in axes:
+        ax.set_yticks(ticks + 0.5, [f"{frequencies[t]:.1f}" for t in ticks])
+        ax.set(xlabel="time (s)", ylabel="frequency (Hz)")
+    fig.suptitle(title)
     return fig
 
 
