@@ -6,10 +6,9 @@ to stop) looks at the validation split only; the test split is kept for the repo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import math
 import time
+from dataclasses import dataclass
 
 import keras
 import numpy as np
