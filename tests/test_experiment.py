@@ -459,3 +459,24 @@ def test_published_file_without_clone_or_network_says_what_to_do(monkeypatch, tm
     cached.parent.mkdir(parents=True, exist_ok=True)
     cached.write_text("model,fold\n")
     assert published_file("synthetic/leak-free-12-leads/results.csv") == cached  # no download needed
+
+
+def test_train_and_evaluate_trains_a_model_built_on_the_page(tmp_path):
+    """Chapters 5-8 pass the model their cells built; its inputs must be named after views."""
+    import keras
+
+    from ecgkeras.experiment import split_views, train_and_evaluate
+    from ecgkeras.models import build_model
+
+    (splits, _), *_ = cv_folds(make_dataset(80, seed=0), protocol="leak-free", folds=3, seed=0)
+    views = split_views(splits, views=("time",))
+    model = build_model("1D-CNN", {"time": views["train"]["time"].shape[1:]}, seed=0)
+    result = train_and_evaluate(model, splits, views, train_config=ONE_EPOCH, seed=0)
+    assert result.model is model and result.probabilities.shape == (len(splits["test"]), 4)
+    with pytest.raises(ValueError, match="apply only when a model name is given"):
+        train_and_evaluate(model, splits, views, train_config=ONE_EPOCH, dropout=0.5)
+    signal = keras.Input((250, 12), name="signal")
+    pooled = keras.layers.GlobalAveragePooling1D()(signal)
+    unnamed = keras.Model(signal, keras.layers.Dense(4, activation="softmax")(pooled))
+    with pytest.raises(ValueError, match=r"inputs \['signal'\] that are not views"):
+        train_and_evaluate(unnamed, splits, views, train_config=ONE_EPOCH)
