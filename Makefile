@@ -10,7 +10,8 @@ BIN = $(VENV)/bin
 export TF_CPP_MIN_LOG_LEVEL = 2
 export PYTHONHASHSEED = 0
 
-.PHONY: book test unit notebooks-test book-test browser-test mathjax screenshots notebooks student clean bench
+.PHONY: book test unit notebooks-test book-test browser-test mathjax screenshots notebooks student clean bench \
+	colab-check floors-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +22,7 @@ $(VENV)/.book-installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -e ".[test,book]"
 	touch $@ $(VENV)/.book-installed
 
 book: $(VENV)/.book-installed
@@ -56,6 +57,18 @@ mathjax:
 # math, internal links and anchors, Colab links, no external resources. Skips without chromium.
 browser-test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest -q -rs tests/browser
+
+# The unit tests and every chapter in quick mode in two other environments (tools/env_check.py),
+# each a virtual environment under _build/env-*; .ci/run runs both after make test.
+#   colab-check   Python 3.13 with the book's packages at Colab's versions (.ci/colab), then
+#                 ecgkeras installed as the chapters' install cell does: fails if that changes
+#                 any of Colab's packages
+#   floors-check  the lower bounds of pyproject.toml (tools/floors.py) on Python 3.11
+colab-check:
+	$(PYTHON) tools/env_check.py colab
+
+floors-check:
+	$(PYTHON) tools/env_check.py floors
 
 # PNG screenshots of the test build into docs/screenshots: intro, a table-heavy, a figure-heavy
 # and a math page, the Colab launch menu (needs chromium).

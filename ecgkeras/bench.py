@@ -16,6 +16,7 @@ import pywt
 
 from ecgkeras.data.dataset import FS
 from ecgkeras.views import (
+    CWT_PRECISION,
     _area_weights,
     _scalogram_images,
     _wavelet_and_scales,
@@ -125,7 +126,8 @@ def naive_scalogram(signals, *, fs: float = FS) -> np.ndarray:
     images = np.empty((n, 64, 64, leads), dtype=np.float32)
     for i in range(n):
         coefficients = np.stack(
-            [pywt.cwt(signals[i, :, lead], scales, wavelet)[0] for lead in range(leads)], axis=1
+            [pywt.cwt(signals[i, :, lead], scales, wavelet, precision=CWT_PRECISION)[0]
+             for lead in range(leads)], axis=1
         )  # (scales, leads, samples)
         leads_images = _scalogram_images(coefficients, row_weights, column_weights, True)
         images[i] = leads_images.transpose(1, 2, 0)

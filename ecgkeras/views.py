@@ -32,6 +32,10 @@ TOP_DB = 60.0
 #: The views :func:`make_views` knows, in the order the book introduces them.
 VIEW_NAMES = ("time", "scalogram", "spectrum")
 
+#: The mother wavelet is sampled at 2**CWT_PRECISION points (PyWavelets >= 1.9; older versions
+#: fixed 10, which gives visibly different scalograms and is why pyproject requires 1.9).
+CWT_PRECISION = 12
+
 _EXAMPLE_WAVELETS = ("morl", "mexh", "cmor1.5-1.0", "gaus1", "cgau1")
 
 
@@ -118,7 +122,8 @@ def to_scalogram(
     for start in range(0, n, per_chunk):
         block = signals[start : start + per_chunk]
         series = block.transpose(0, 2, 1).reshape(-1, samples)
-        coefficients, _ = pywt.cwt(series, scales, wavelet, method="fft")
+        coefficients, _ = pywt.cwt(series, scales, wavelet, method="fft",
+                                   precision=CWT_PRECISION)
         block_images = _scalogram_images(coefficients, row_weights, column_weights, log)
         images[start : start + len(block)] = block_images.reshape(
             len(block), leads, height, width

@@ -352,3 +352,33 @@ def test_stratified_group_folds_equal_scikit_learn_from_1_8():
                                              .split(np.zeros(n), labels, groups)):
                 expected[test] = fold
         np.testing.assert_array_equal(stratified_group_folds(labels, groups, k=k, seed=seed), expected)
+
+
+# The whole of cv_folds (training, validation and test sets of every fold, after oversampling)
+# on a fixed data set, as one digest per protocol and balance: the same on scikit-learn 1.2
+# (make floors-check), Colab's 1.6.1 (make colab-check) and 1.9, imbalanced-learn 0.11 to 0.14.
+GOLDEN_CV_DIGESTS = {
+    ("leak-free", None): "2429d6c78401a54d",
+    ("leak-free", "adasyn"): "714d0ef97a11c2cd",
+    ("naive", None): "419a95399b7a3338",
+    ("naive", "adasyn"): "e62f6a25fcfbe786",
+}
+
+
+@pytest.mark.parametrize("protocol, balance", sorted(GOLDEN_CV_DIGESTS, key=str))
+def test_cv_folds_are_the_golden_folds(protocol, balance):
+    import hashlib
+
+    from ecgkeras.experiment import cv_folds
+
+    signals = np.random.default_rng(5).normal(size=(120, 16, 2)).astype("float32")
+    dataset = ECGDataset(signals=signals, labels=GOLDEN_LABELS, groups=GOLDEN_GROUPS,
+                         lead_names=("I", "II"))
+    digest = hashlib.sha256()
+    for splits, _ in cv_folds(dataset, protocol=protocol, balance=balance, seed=0):
+        for name in ("train", "val", "test"):
+            part = splits[name]
+            digest.update(part.labels.tobytes())
+            digest.update(part.groups.tobytes())
+            digest.update(np.round(part.signals, 4).tobytes())
+    assert digest.hexdigest()[:16] == GOLDEN_CV_DIGESTS[(protocol, balance)]
