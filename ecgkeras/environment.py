@@ -50,3 +50,41 @@ def describe_environment() -> str:
     else:
         lines.append("GPU: none (every chapter runs on a CPU; full mode just takes longer)")
     return "\n".join(lines)
+
+
+#: The libraries whose versions each run file records (``run_provenance``).
+RECORDED_PACKAGES = ("ecgkeras", "numpy", "scipy", "tensorflow", "keras", "scikit-learn",
+                     "imbalanced-learn", "PyWavelets")
+
+
+def code_version() -> str:
+    """The git commit ``ecgkeras`` runs from, with ``+modified`` when tracked files differ from
+    it; ``"unknown"`` outside a clone of the book's repository or without git."""
+    import subprocess
+
+    root = config.repository_root()
+    if root is None:
+        return "unknown"
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                                text=True, check=True, timeout=10).stdout.strip()
+        changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                                 cwd=root, capture_output=True, text=True, check=True,
+                                 timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{commit}+modified" if changed else commit
+
+
+def run_provenance() -> dict:
+    """What made a run, for comparing runs (chapter 12): ``{"code_version", "python",
+    "packages": {name: version}, "gpu": [names]}``. Recorded in each run file, not in
+    ``settings.json``, so that it never blocks a folder from resuming."""
+    packages = {}
+    for package in RECORDED_PACKAGES:
+        try:
+            packages[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            packages[package] = None
+    return {"code_version": code_version(), "python": platform.python_version(),
+            "packages": packages, "gpu": gpu_names()}

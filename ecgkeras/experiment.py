@@ -34,6 +34,7 @@ import numpy as np
 from ecgkeras import config
 from ecgkeras.data.dataset import ECGDataset
 from ecgkeras.data.splits import PROTOCOLS, group_kfold, leaked_share, one_file_per_ecg, oversample
+from ecgkeras.environment import run_provenance
 
 #: Metrics written per run (floats in 0..1), in the order of the summary table.
 METRICS = ("accuracy", "macro_f1", "macro_precision", "macro_recall")
@@ -710,5 +711,5 @@ def _save_run(out: Path, model_name: str, fold: int, seed: int, result: RunResul
     run = {"model": model_name, "fold": fold, "seed": seed, "values": values, "history": result.history,
            "confusion_matrix": result.metrics["confusion_matrix"].tolist(),
            "class_names": list(test.class_names), "leaked": report["leaked"],
-           "oversampling": report["oversampling"]}
+           "oversampling": report["oversampling"], "environment": run_provenance()}
     _atomic_write(out / "runs" / f"{name}.json", json.dumps(run, indent=1))

@@ -8,6 +8,7 @@ import re
 import shlex
 from pathlib import Path
 
+import keras
 import numpy as np
 import pandas as pd
 import pytest
@@ -411,6 +412,12 @@ def test_reproduce_trains_all_seven_models_and_resumes(tmp_path):
     assert {predictions[f"features_{view}"].shape[0] for view in ("time", "scalogram", "spectrum")} == {n_test}
     run = json.loads((out / "runs" / "1d_cnn_fold0_seed0.json").read_text())
     assert run["leaked"] == 0.0 and len(run["history"]["loss"]) == 1
+    # What made the run is in the run file, not in settings.json (which decides resuming).
+    environment = run["environment"]
+    assert environment["code_version"] == "unknown" or re.fullmatch(
+        r"[0-9a-f]{40}(\+modified)?", environment["code_version"])
+    assert environment["packages"]["keras"] == keras.__version__
+    assert "environment" not in json.loads((out / "settings.json").read_text())
 
     # A rerun trains nothing: every run file is kept as it was.
     stamps = {path.name: path.stat().st_mtime_ns for path in (out / "runs").iterdir()}
