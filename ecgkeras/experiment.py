@@ -277,6 +277,7 @@ def reproduce(data: str = "synthetic", *, protocol: str = "leak-free", folds: in
                 "n_synthetic": n_synthetic or (SYNTHETIC_SIZE[config.mode()] if data == "synthetic" else None),
                 "train_config": vars(train_config) | {"verbose": None}}
     _claim_folder(out, settings)
+    environment = run_provenance()
     dataset = _relative_files(load_data(data, protocol=protocol, n=settings["n_synthetic"]))
     if leads != "all":
         dataset = dataset.select_leads((leads,))
@@ -297,7 +298,7 @@ def reproduce(data: str = "synthetic", *, protocol: str = "leak-free", folds: in
             for model_name in todo:
                 result = train_and_evaluate(model_name, splits, views, train_config=train_config,
                                             seed=1000 * seed + fold)
-                _save_run(out, model_name, fold, seed, result, splits, views, report)
+                _save_run(out, model_name, fold, seed, result, splits, views, report, environment)
                 done += 1
                 if progress:
                     print(f"[{done}/{total}] {model_name}, fold {fold}, seed {seed}: "
@@ -696,8 +697,10 @@ def branch_features(model, views: dict) -> dict[str, np.ndarray]:
 
 
 def _save_run(out: Path, model_name: str, fold: int, seed: int, result: RunResult, splits, views,
-              report) -> None:
-    """Write the predictions, then the run file (its presence marks the run as finished)."""
+              report, environment: dict) -> None:
+    """Write the predictions, then the run file (its presence marks the run as finished).
+    ``environment``: :func:`ecgkeras.environment.run_provenance` taken when ``reproduce`` started
+    (the code it loaded then; later edits to the checkout do not change a running process)."""
     name = run_name(model_name, fold, seed)
     test = splits["test"]
     partial = out / "predictions" / f".{name}.partial.npz"
@@ -711,5 +714,5 @@ def _save_run(out: Path, model_name: str, fold: int, seed: int, result: RunResul
     run = {"model": model_name, "fold": fold, "seed": seed, "values": values, "history": result.history,
            "confusion_matrix": result.metrics["confusion_matrix"].tolist(),
            "class_names": list(test.class_names), "leaked": report["leaked"],
-           "oversampling": report["oversampling"], "environment": run_provenance()}
+           "oversampling": report["oversampling"], "environment": environment}
     _atomic_write(out / "runs" / f"{name}.json", json.dumps(run, indent=1))
