@@ -355,6 +355,73 @@ def comparison_table(result: dict, metric: str = "accuracy", seed: int | None = 
     return pd.DataFrame(rows)
 
 
+#: The posterior probability at which the seed-aware test decides a claim (chapters 10 and 12).
+DECISION_PROBABILITY = 0.95
+
+#: The study's comparative claims as tests on the correlated t-test of accuracy:
+#: claim -> (A, B, direction). "better": A beats B by more than the ROPE; "not worse": B does
+#: not beat A by more than the ROPE (the study's "the third domain adds nothing").
+CLAIM_TESTS = {
+    "Hybrid 1 - 2D-CNN (accuracy)": ("Hybrid 1", "2D-CNN", "better"),
+    "Hybrid 1 - Hybrid 2 (accuracy)": ("Hybrid 1", "Hybrid 2", "not worse"),
+}
+
+
+def claim_verdict(t_test: dict, direction: str) -> tuple[str, float]:
+    """Whether a claim about A - B holds, from the correlated t-test across folds and seeds.
+
+    Chapter 10. With the posterior of the mean difference A - B and its ROPE [-r, +r]:
+
+    - "better" (A beats B): holds when P(A - B > r) >= ``DECISION_PROBABILITY``, does not hold
+      when P(A - B <= r) >= it;
+    - "not worse" (B does not beat A): holds when P(A - B >= -r) >= it, does not hold when
+      P(A - B < -r) >= it;
+    - otherwise "undecided": at this data size and number of seeds the test cannot tell.
+
+    Args:
+        t_test: a result of ``ecgkeras.stats.correlated_t_test`` (A - B).
+        direction: "better" or "not worse".
+
+    Returns:
+        (verdict, probability): "holds" / "does not hold" / "undecided", and the posterior
+        probability that the claim holds.
+    """
+    if direction == "better":
+        p_holds = t_test["p_above_rope"]
+    elif direction == "not worse":
+        p_holds = t_test["p_above_rope"] + t_test["p_in_rope"]
+    else:
+        raise ValueError(f"direction must be 'better' or 'not worse', got {direction!r}")
+    if p_holds >= DECISION_PROBABILITY:
+        return "holds", p_holds
+    if 1 - p_holds >= DECISION_PROBABILITY:
+        return "does not hold", p_holds
+    return "undecided", p_holds
+
+
+def seed_table(result: dict, model_a: str, model_b: str, metric: str = "accuracy") -> pd.DataFrame:
+    """One comparison seed by seed (chapter 10): what a bootstrap over one run's test ECGs says
+    for each seed, beside the correlated t-test over all folds and seeds.
+
+    Returns:
+        One row per seed ("seed", "difference", "ci_low", "ci_high", "p" of the paired
+        bootstrap on that seed's concatenated folds), then a row with seed "all seeds" holding
+        the t-test's mean difference and, in "P(A>B)" and "P(ROPE)", its probabilities.
+    """
+    rows = [{"seed": row["seed"], "difference": row["difference"], "ci_low": row["ci_low"],
+             "ci_high": row["ci_high"], "p": row["p_value"]}
+            for row in result["bootstrap"]
+            if (row["model_a"], row["model_b"], row["metric"]) == (model_a, model_b, metric)]
+    if not rows:
+        raise ValueError(f"{model_a} vs {model_b} ({metric}) was not compared in this analysis; "
+                         f"compared pairs come from comparison_pairs({result['models']})")
+    for t_test in result["correlated_t_test"]:
+        if (t_test["model_a"], t_test["model_b"], t_test["metric"]) == (model_a, model_b, metric):
+            rows.append({"seed": "all seeds", "difference": t_test["mean"], "P(A>B)": t_test["p_a_better"],
+                         "P(ROPE)": t_test["p_in_rope"]})
+    return pd.DataFrame(rows)
+
+
 #: What the study reports (Oladunni & Wong 2025), as the rows of :func:`claims_table`.
 STUDY_CLAIMS = {
     "Hybrid 1 accuracy": "about 0.96",
@@ -370,25 +437,44 @@ def claims_table(results: dict) -> pd.DataFrame:
     """The study's claims next to what :func:`analyze` measured on each run (chapter 12).
 
     Args:
-        results: title -> the result of :func:`analyze` (first seed is read), e.g.
+        results: title -> the result of :func:`analyze`, e.g.
             ``{"naive, 12 leads": ..., "leak-free, 12 leads": ...}``.
 
     Returns:
         A DataFrame of strings indexed by the claims of ``STUDY_CLAIMS``, with the column "study"
-        and one column per run ("-" where the run lacks the models). Differences read
-        "difference [95 % CI], p (bootstrap, one-sided), P(A > B) (Bayesian)".
+        and one column per run ("-" where the run lacks the models). Accuracies are means over
+        seeds. A comparison reads "verdict (P p; n folds x s seeds)" from :func:`claim_verdict`
+        (the correlated t-test across folds and seeds decides), then the first seed's
+        "difference [95 % CI], p (bootstrap, one-sided)", and, with several seeds, the
+        spread of the per-seed differences.
     """
     columns = {"study": STUDY_CLAIMS}
     for title, result in results.items():
-        table = comparison_table(result).set_index(["A", "B"])
         cells = dict.fromkeys(STUDY_CLAIMS, "-")
-        for a, b in (("Hybrid 1", "2D-CNN"), ("Hybrid 1", "Hybrid 2")):
-            if (a, b) in table.index:
-                row = table.loc[(a, b)]
-                cells[f"{a} accuracy"], cells[f"{b} accuracy"] = f"{row['A score']:.3f}", f"{row['B score']:.3f}"
-                p_value = "p < 0.001" if row["p"] < 0.001 else f"p {row['p']:.3f}"
-                cells[f"{a} - {b} (accuracy)"] = (f"{row['difference']:+.3f} [{row['ci_low']:+.3f}, "
-                                                  f"{row['ci_high']:+.3f}], {p_value}, P {row['P(A>B)']:.2f}")
+        t_tests = {(t["model_a"], t["model_b"]): t for t in result["correlated_t_test"]
+                   if t["metric"] == "accuracy"}
+        for claim, (a, b, direction) in CLAIM_TESTS.items():
+            if (a, b) not in {(r["model_a"], r["model_b"]) for r in result["bootstrap"]}:
+                continue
+            seeds = seed_table(result, a, b).query("seed != 'all seeds'")
+            scores = [r for r in result["bootstrap"] if (r["model_a"], r["model_b"], r["metric"]) ==
+                      (a, b, "accuracy")]
+            cells[f"{a} accuracy"] = f"{np.mean([r['value_a'] for r in scores]):.3f}"
+            cells[f"{b} accuracy"] = f"{np.mean([r['value_b'] for r in scores]):.3f}"
+            first = seeds.iloc[0]
+            p_value = "p < 0.001" if first["p"] < 0.001 else f"p {first['p']:.3f}"
+            bootstrap = (f"{first['difference']:+.3f} [{first['ci_low']:+.3f}, {first['ci_high']:+.3f}], "
+                         f"{p_value}")
+            if len(seeds) > 1:
+                bootstrap = (f"seed {first['seed']}: {bootstrap}; over {len(seeds)} seeds "
+                             f"{seeds['difference'].min():+.3f} to {seeds['difference'].max():+.3f}")
+            if (a, b) in t_tests:
+                t_test = t_tests[a, b]
+                verdict, p_holds = claim_verdict(t_test, direction)
+                runs = f"{t_test['n'] // len(seeds)} folds x {len(seeds)} seed{'s' * (len(seeds) > 1)}"
+                cells[claim] = f"{verdict} (P {p_holds:.2f}; {runs}); {bootstrap}"
+            else:
+                cells[claim] = bootstrap
         means = {r["measure"]: r["value"] for r in result["complementarity_mean"]
                  if r["source"] == "unimodal models" and (r["domain_a"], r["domain_b"]) == ("time", "scalogram")}
         if means:
@@ -416,8 +502,21 @@ def analysis_markdown(result: dict) -> str:
         lines.append(f"| {row['A']} | {row['B']} | {row['difference']:+.3f} | "
                      f"[{row['ci_low']:+.3f}, {row['ci_high']:+.3f}] | {row['p']:.3f} | "
                      f"{row['P(A>B)']:.3f} | {row['P(ROPE)']:.3f} | {t_test} |")
+    verdicts = claim_verdicts(result)
+    if verdicts:
+        rope = result["correlated_t_test"][0]["rope"]
+        lines += ["", f"The study's claims, decided by the correlated t-test of accuracy across folds and "
+                  f"seeds (ROPE +-{rope}, decided at P >= {DECISION_PROBABILITY}):", ""]
+        lines += [f"- {claim}: {verdict} (P {p:.2f})" for claim, (verdict, p) in verdicts.items()]
     lines += [f"note: {note}" for note in result["notes"]]
     return "\n".join(lines) + "\n"
+
+
+def claim_verdicts(result: dict) -> dict[str, tuple[str, float]]:
+    """:func:`claim_verdict` of each claim of ``CLAIM_TESTS`` the analysis can test."""
+    t_tests = {(t["model_a"], t["model_b"]): t for t in result["correlated_t_test"] if t["metric"] == "accuracy"}
+    return {claim: claim_verdict(t_tests[a, b], direction)
+            for claim, (a, b, direction) in CLAIM_TESTS.items() if (a, b) in t_tests}
 
 
 def _measures(result: dict) -> list[str]:

@@ -18,10 +18,12 @@ from ecgkeras.analyze import (
     UNIMODAL_MODELS,
     analysis_markdown,
     analyze,
+    claim_verdict,
     claims_table,
     comparison_table,
     fusion_gains,
     load_predictions,
+    seed_table,
 )
 from ecgkeras.experiment import run_name
 
@@ -47,8 +49,8 @@ def fake_features(view: str, latent: np.ndarray, rng) -> np.ndarray:
 
 def write_reproduce_folder(folder, models=tuple(MODEL_VIEWS), folds=FOLDS, seed=0):
     """A reproduce folder as ``ecgkeras.experiment.reproduce`` writes it, with known predictions."""
-    (folder / "runs").mkdir(parents=True)
-    (folder / "predictions").mkdir()
+    (folder / "runs").mkdir(parents=True, exist_ok=True)
+    (folder / "predictions").mkdir(exist_ok=True)
     (folder / "settings.json").write_text(json.dumps({"data": "synthetic", "protocol": "leak-free", "folds": folds,
                                                       "leads": "all", "n_synthetic": folds * PER_FOLD}))
     rng = np.random.default_rng(0)
@@ -128,13 +130,52 @@ def test_claims_table_sets_each_run_beside_the_study(reproduce_folder, tmp_path)
     assert list(table.columns) == ["study", "full", "two models"]
     assert table.loc["Hybrid 1 accuracy", "full"] == "1.000"
     assert table.loc["Hybrid 2 accuracy", "full"] == f"{5 / 6:.3f}"
-    assert table.loc["Hybrid 1 - 2D-CNN (accuracy)", "full"].startswith("+0.333 [")
+    # Hybrid 1 is right on every sample of every fold, the 2D-CNN on 2/3: the t-test is sure.
+    assert table.loc["Hybrid 1 - 2D-CNN (accuracy)", "full"].startswith(
+        "holds (P 1.00; 3 folds x 1 seed); +0.333 [")
     assert "p < 0.001" in table.loc["Hybrid 1 - 2D-CNN (accuracy)", "full"]  # 1 / 2001, the smallest p there is
-    assert table.loc["Hybrid 1 - Hybrid 2 (accuracy)", "full"].startswith(f"{1 - 5 / 6:+.3f} [")
+    assert f"; {1 - 5 / 6:+.3f} [" in table.loc["Hybrid 1 - Hybrid 2 (accuracy)", "full"]
     assert list(table.index) == list(STUDY_CLAIMS)
     assert table.loc["Hybrid 1 accuracy", "two models"] == "-"
     assert table.loc["time / time-frequency features: MI (nats)", "two models"] != "-"
     assert table["study"].notna().all()
+
+
+def test_claims_table_with_several_seeds_gives_the_spread_over_seeds(tmp_path):
+    folder = tmp_path / "seeds"
+    for seed in (0, 1, 2):
+        write_reproduce_folder(folder, models=("2D-CNN", "Hybrid 1", "Hybrid 2"), seed=seed)
+    result = analyze(folder, n_boot=200, shuffles=1)
+    cell = claims_table({"run": result}).loc["Hybrid 1 - 2D-CNN (accuracy)", "run"]
+    assert cell.startswith("holds (P 1.00; 3 folds x 3 seeds); seed 0: +0.333 [")
+    assert cell.endswith("over 3 seeds +0.333 to +0.333")
+    table = seed_table(result, "Hybrid 1", "2D-CNN")
+    assert table["seed"].tolist() == [0, 1, 2, "all seeds"]
+    assert table["difference"].tolist() == pytest.approx([1 / 3] * 4)
+    assert table["P(A>B)"].iloc[-1] == 1.0
+    assert "Hybrid 1 - 2D-CNN (accuracy): holds (P 1.00)" in analysis_markdown(result)
+    with pytest.raises(ValueError, match="1D-CNN vs 2D-CNN .* was not compared"):
+        seed_table(result, "1D-CNN", "2D-CNN")
+
+
+@pytest.mark.parametrize("probabilities, direction, expected", [
+    ((0.01, 0.03, 0.96), "better", ("holds", 0.96)),
+    ((0.01, 0.05, 0.94), "better", ("undecided", 0.94)),
+    ((0.50, 0.46, 0.04), "better", ("does not hold", 0.04)),  # A no better than B: P 0.96
+    ((0.04, 0.90, 0.06), "not worse", ("holds", 0.96)),  # B not practically better than A
+    ((0.96, 0.03, 0.01), "not worse", ("does not hold", 0.04)),  # B better than A
+    ((0.20, 0.50, 0.30), "not worse", ("undecided", 0.80)),
+])
+def test_claim_verdict_known_answers(probabilities, direction, expected):
+    below, inside, above = probabilities
+    verdict, p_holds = claim_verdict({"p_below_rope": below, "p_in_rope": inside, "p_above_rope": above},
+                                     direction)
+    assert (verdict, p_holds) == (expected[0], pytest.approx(expected[1]))
+
+
+def test_claim_verdict_bad_direction():
+    with pytest.raises(ValueError, match="direction must be"):
+        claim_verdict({"p_below_rope": 0, "p_in_rope": 0, "p_above_rope": 1}, "worse")
 
 
 def test_folds_are_concatenated_so_each_model_predicts_every_sample_once(reproduce_folder):
