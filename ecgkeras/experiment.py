@@ -431,6 +431,16 @@ def published_folder(name: str) -> Path:
     return folder
 
 
+def published_analysis(name: str) -> dict:
+    """The committed ``analysis.json`` of a ``reproduce`` run (what ``ecgkeras analyze`` wrote
+    into its ``analysis/`` folder), e.g. ``"mendeley-distinct/leak-free-12-leads"``.
+
+    Chapters 10 and 12 read it in quick mode instead of re-running the analysis over every
+    seed. Read with :func:`published_file` (in place in a clone, downloaded once in Colab).
+    """
+    return json.loads(published_file(f"{name}/analysis/analysis.json").read_text())
+
+
 def summarize(results, metrics=("accuracy", "macro_f1")):
     """Mean and standard deviation over folds and seeds, per model (rows in ``MODEL_SPECS`` order).
 

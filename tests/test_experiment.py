@@ -25,6 +25,7 @@ from ecgkeras.experiment import (
     finished_runs,
     load_data,
     plot_runs,
+    published_analysis,
     published_folder,
     published_results,
     read_results,
@@ -337,6 +338,25 @@ def test_published_results_reads_a_run_folder_or_a_named_csv(monkeypatch, tmp_pa
     pd.DataFrame({"variant": ["lead II"]}).to_csv(tmp_path / "results" / "real" / "ablation.csv", index=False)
     assert published_results("real/run")["value"].tolist() == [0.5]
     assert published_results("real/ablation.csv")["variant"].tolist() == ["lead II"]
+
+
+def test_published_analysis_reads_the_committed_analysis_json(monkeypatch, tmp_path):
+    monkeypatch.setattr(config, "repository_root", lambda: tmp_path)
+    (tmp_path / "results" / "real" / "run" / "analysis").mkdir(parents=True)
+    (tmp_path / "results" / "real" / "run" / "analysis" / "analysis.json").write_text('{"models": ["1D-CNN"]}')
+    assert published_analysis("real/run") == {"models": ["1D-CNN"]}
+    with pytest.raises(FileNotFoundError, match="results/README.md"):
+        published_analysis("real/never-analyzed")
+
+
+def test_every_committed_analysis_is_one_analyze_wrote():
+    """The committed analysis.json files that chapters read in quick mode: complete records."""
+    found = sorted((Path(__file__).resolve().parents[1] / "results").glob("*/*/analysis/analysis.json"))
+    assert found, "no committed analysis.json under results/"
+    for path in found:
+        name = f"{path.parents[2].name}/{path.parents[1].name}"
+        result = published_analysis(name)
+        assert {"settings", "models", "bootstrap", "correlated_t_test", "notes"} <= set(result), name
 
 
 def test_published_folder_downloads_every_finished_run_outside_a_clone(monkeypatch, tmp_path):
