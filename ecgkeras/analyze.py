@@ -340,7 +340,7 @@ def comparison_table(result: dict, metric: str = "accuracy", seed: int | None = 
     seeds = sorted({row["seed"] for row in result["bootstrap"]})
     seed = seeds[0] if seed is None and seeds else seed
     bayes = {(r["model_a"], r["model_b"]): r for r in result["bayesian"] if r["seed"] == seed}
-    t_tests = {(t["model_a"], t["model_b"]): t for t in result["correlated_t_test"] if t["metric"] == metric}
+    t_tests = _t_tests_by_pair(result, metric)
     rows = []
     for row in result["bootstrap"]:
         if row["seed"] != seed or row["metric"] != metric:
@@ -451,14 +451,13 @@ def claims_table(results: dict) -> pd.DataFrame:
     columns = {"study": STUDY_CLAIMS}
     for title, result in results.items():
         cells = dict.fromkeys(STUDY_CLAIMS, "-")
-        t_tests = {(t["model_a"], t["model_b"]): t for t in result["correlated_t_test"]
-                   if t["metric"] == "accuracy"}
+        t_tests = _t_tests_by_pair(result, "accuracy")
         for claim, (a, b, direction) in CLAIM_TESTS.items():
-            if (a, b) not in {(r["model_a"], r["model_b"]) for r in result["bootstrap"]}:
-                continue
-            seeds = seed_table(result, a, b).query("seed != 'all seeds'")
             scores = [r for r in result["bootstrap"] if (r["model_a"], r["model_b"], r["metric"]) ==
                       (a, b, "accuracy")]
+            if not scores:
+                continue
+            seeds = seed_table(result, a, b).query("seed != 'all seeds'")
             cells[f"{a} accuracy"] = f"{np.mean([r['value_a'] for r in scores]):.3f}"
             cells[f"{b} accuracy"] = f"{np.mean([r['value_b'] for r in scores]):.3f}"
             first = seeds.iloc[0]
@@ -514,9 +513,14 @@ def analysis_markdown(result: dict) -> str:
 
 def claim_verdicts(result: dict) -> dict[str, tuple[str, float]]:
     """:func:`claim_verdict` of each claim of ``CLAIM_TESTS`` the analysis can test."""
-    t_tests = {(t["model_a"], t["model_b"]): t for t in result["correlated_t_test"] if t["metric"] == "accuracy"}
+    t_tests = _t_tests_by_pair(result, "accuracy")
     return {claim: claim_verdict(t_tests[a, b], direction)
             for claim, (a, b, direction) in CLAIM_TESTS.items() if (a, b) in t_tests}
+
+
+def _t_tests_by_pair(result: dict, metric: str) -> dict[tuple[str, str], dict]:
+    """The correlated t-tests of one metric in an :func:`analyze` result, keyed by (A, B)."""
+    return {(t["model_a"], t["model_b"]): t for t in result["correlated_t_test"] if t["metric"] == metric}
 
 
 def _measures(result: dict) -> list[str]:

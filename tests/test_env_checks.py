@@ -32,6 +32,7 @@ env_check = load_tool("env_check")
 ])
 def test_requirement_floor(requirement, expected):
     assert floors.requirement_floor(requirement) == expected
+    assert floors.requirement_name(requirement) == requirement.split(">")[0].split("<")[0]
 
 
 def test_every_dependency_has_a_lower_bound_and_no_upper_bound_but_arviz():
@@ -63,10 +64,10 @@ def test_the_floors_python_is_the_oldest_the_package_allows():
 def test_the_colab_freeze_pins_every_package_the_book_needs(tmp_path):
     constraints = tmp_path / "colab.txt"
     dropped = env_check.colab_constraints(constraints)
-    pinned = {re.sub(r"[-_.]+", "-", line.split("==")[0]).lower()
+    pinned = {env_check.normalize_name(line.split("==")[0])
               for line in constraints.read_text().splitlines()}
     needed = env_check.dependency_names() + env_check.EXTRA_RUNTIME
-    missing = [name for name in needed if re.sub(r"[-_.]+", "-", name).lower() not in pinned]
+    missing = [name for name in needed if env_check.normalize_name(name) not in pinned]
     assert not missing, f"Colab's freeze has no version for {missing}"
     assert all(" @ " not in line for line in constraints.read_text().splitlines())
     assert "torch" in dropped  # pinned to a URL in the freeze, which pip refuses as a constraint

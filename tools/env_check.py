@@ -37,6 +37,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from floors import read_requirements, requirement_name  # noqa: E402 (tools/ is no package)
+
 COLAB_FREEZE = ROOT / ".ci" / "colab" / "pip-freeze-cpu.txt"
 PYTHON_VERSION = {"colab": "3.13", "floors": "3.11"}
 # Colab's own pip (its freeze says so in .ci/colab/README.md); the floors use a current pip.
@@ -49,9 +52,19 @@ def say(message: str) -> None:
     print(f"[env_check] {message}", flush=True)
 
 
-def run(command: list, **kwargs) -> subprocess.CompletedProcess:
+def run(command: list, *, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
     say("$ " + " ".join(str(part) for part in command))
-    return subprocess.run([str(part) for part in command], check=True, **kwargs)
+    return subprocess.run([str(part) for part in command], check=check, **kwargs)
+
+
+def pip_install(python: Path) -> list:
+    """The start of a quiet ``pip install`` command of ``python``'s environment."""
+    return [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+
+
+def normalize_name(name: str) -> str:
+    """A distribution name as pip compares them: "PyWavelets" -> "pywavelets"."""
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def find_python(version: str) -> Path:
@@ -72,13 +85,7 @@ def find_python(version: str) -> Path:
 
 def dependency_names(pyproject: Path = ROOT / "pyproject.toml") -> list[str]:
     """Names of the package's dependencies (the runtime a reader's environment provides)."""
-    sys.path.insert(0, str(ROOT / "tools"))
-    from floors import read_requirements
-
-    names = []
-    for requirement in read_requirements(pyproject, []):
-        names.append(re.match(r"[A-Za-z0-9_.\-]+", requirement).group(0))
-    return names
+    return [requirement_name(requirement) for requirement in read_requirements(pyproject, [])]
 
 
 def colab_constraints(out: Path) -> list[str]:
@@ -101,7 +108,7 @@ def freeze(python: Path) -> dict[str, str]:
     packages = {}
     for line in text.splitlines():
         name, _, version = line.partition("==") if "==" in line else line.partition(" @ ")
-        packages[re.sub(r"[-_.]+", "-", name).lower()] = version
+        packages[normalize_name(name)] = version
     return packages
 
 
@@ -124,7 +131,7 @@ def install_colab(base_python: Path, venv: Path, work: Path) -> Path:
     dropped = colab_constraints(constraints)
     say(f"Colab freeze: {COLAB_FREEZE.relative_to(ROOT)}; left out (pinned to a URL): "
         f"{', '.join(dropped)}")
-    pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    pip = pip_install(python)
     run(pip + [COLAB_PIP])
     run(pip + ["-c", constraints] + dependency_names() + EXTRA_RUNTIME)
     before = freeze(python)
@@ -149,7 +156,7 @@ def install_floors(base_python: Path, venv: Path, work: Path) -> Path:
     python = make_venv(base_python, venv)
     constraints = work / "floors-constraints.txt"
     run([sys.executable, ROOT / "tools" / "floors.py", "--extra", "test", "--out", constraints])
-    pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    pip = pip_install(python)
     run(pip + ["--upgrade", "pip"])
     run(pip + ["-c", constraints, f"{ROOT}[test]"])
     return python
@@ -168,8 +175,7 @@ def provide_published_results(work: Path) -> None:
 def report_versions(python: Path) -> None:
     installed = freeze(python)
     names = dependency_names() + EXTRA_RUNTIME + ["jaxlib", "pytest", "nbval", "ipykernel"]
-    listed = ", ".join(f"{name} {installed.get(re.sub(r'[-_.]+', '-', name).lower(), '-')}"
-                       for name in names)
+    listed = ", ".join(f"{name} {installed.get(normalize_name(name), '-')}" for name in names)
     version = subprocess.run([str(python), "--version"], capture_output=True, text=True).stdout
     say(f"{version.strip()}: {listed}")
 
@@ -189,10 +195,8 @@ def run_tests(python: Path) -> bool:
             ("unit tests", [pytest, "-q", "-p", "no:cacheprovider", "tests", "--ignore=tests/browser"], {}),
             ("chapters (quick mode)", [pytest, "-q", "-p", "no:cacheprovider", "--nbval-lax",
                                        "notebooks"], {"ECGKERAS_QUICK": "1"})):
-        say("$ " + " ".join(str(part) for part in command))
         started = time.perf_counter()
-        passed[name] = subprocess.run([str(part) for part in command], cwd=ROOT,
-                                      env=env | extra_env).returncode == 0
+        passed[name] = run(command, check=False, cwd=ROOT, env=env | extra_env).returncode == 0
         say(f"{name}: {'passed' if passed[name] else 'FAILED'} in {time.perf_counter() - started:.0f} s")
     return all(passed.values())
 

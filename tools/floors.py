@@ -12,11 +12,17 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import tomllib
 from pathlib import Path
 
-import tomllib
+#: A distribution name at the start of a requirement, e.g. "imbalanced-learn".
+NAME = r"[A-Za-z0-9_.\-]+"
+LOWER_BOUND = re.compile(rf"^\s*({NAME})(\[[^\]]*\])?\s*[^;]*?>=\s*([0-9][0-9a-zA-Z.]*)")
 
-LOWER_BOUND = re.compile(r"^\s*([A-Za-z0-9_.\-]+)(\[[^\]]*\])?\s*(?:[^;]*?)>=\s*([0-9][0-9a-zA-Z.]*)")
+
+def requirement_name(requirement: str) -> str:
+    """'numpy' for 'numpy>=1.25'; 'arviz' for 'arviz>=0.17,<1'."""
+    return re.match(rf"\s*({NAME})", requirement).group(1)
 
 
 def requirement_floor(requirement: str) -> tuple[str, str] | None:
