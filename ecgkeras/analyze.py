@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,9 +71,13 @@ class SeedPredictions:
 def load_predictions(folder) -> dict[int, SeedPredictions]:
     """The test predictions of a ``reproduce`` folder, per seed, on the folds every model finished.
 
+    "Every model" means every model of the folder: a seed that a running ``reproduce`` has
+    started but that has no fold finished by all models yet is left out, with a warning naming
+    it (``analyze`` notes it too).
+
     Raises:
         FileNotFoundError: no finished run in ``folder/runs``.
-        ValueError: a fold finished by every model is missing; or two models' files of one fold
+        ValueError: no seed has a fold finished by every model; or two models' files of one fold
             hold different samples (labels or ECG ids differ: runs of different data mixed).
     """
     folder = Path(folder)
@@ -80,12 +85,13 @@ def load_predictions(folder) -> dict[int, SeedPredictions]:
     finished = defaultdict(lambda: defaultdict(set))  # seed -> model -> folds
     for run in runs:
         finished[run["seed"]][run["model"]].add(run["fold"])
-    result = {}
+    all_models = sorted({run["model"] for run in runs})
+    result, unfinished = {}, {}
     for seed, by_model in sorted(finished.items()):
-        folds = sorted(set.intersection(*by_model.values()))
+        folds = sorted(set.intersection(*(by_model.get(model, set()) for model in all_models)))
         if not folds:
-            raise ValueError(f"{folder}: no fold of seed {seed} is finished by every model ({dict(by_model)}); "
-                             "wait for reproduce to finish one")
+            unfinished[seed] = {model: sorted(by_model.get(model, ())) for model in all_models}
+            continue
         arrays = {m: [dict(np.load(folder / "predictions" / f"{run_name(m, f, seed)}.npz")) for f in folds]
                   for m in by_model}
         # Unimodal models first, then by name.
@@ -104,6 +110,12 @@ def load_predictions(folder) -> dict[int, SeedPredictions]:
             features={m: {key.removeprefix("features_"): np.concatenate([part[key] for part in arrays[m]])
                           for key in arrays[m][0] if key.startswith("features_")} for m in models},
             left_out={m: sorted(by_model[m] - set(folds)) for m in models if by_model[m] - set(folds)})
+    if not result:
+        raise ValueError(f"{folder}: no seed has a fold finished by every model {all_models} (finished folds: "
+                         f"{unfinished}); wait for reproduce to finish one")
+    if unfinished:
+        warnings.warn(f"{folder}: seed(s) {sorted(unfinished)} left out: no fold finished by every model yet "
+                      f"(finished folds per model: {unfinished})", stacklevel=2)
     return result
 
 
@@ -277,7 +289,9 @@ def analyze(folder, out=None, *, n_boot: int = 10_000, rope: float = 0.01, compo
         "bootstrap": [labels | r.summary() for labels, results, _ in rows for r in results.values()],
         "bayesian": [labels | posterior_summary(idata, rope=rope) for labels, _, idata in rows],
         "correlated_t_test": t_tests,
-        "notes": _notes(models, pairs, per_fold, n_differences),
+        "notes": _notes(models, pairs, per_fold, n_differences) + [
+            f"seed {run_seed} left out: no fold finished by every model yet"
+            for run_seed in sorted({run["seed"] for run in finished_runs(folder)} - set(data))],
     }
     _write(Path(out) if out is not None else folder / "analysis", result, per_fold, compared[min(compared)], rope)
     return result
@@ -335,7 +349,9 @@ def comparison_table(result: dict, metric: str = "accuracy", seed: int | None = 
         One row per pair (A, B): "A", "B", "A score", "B score", "difference" (A - B on the
         concatenated test folds), "ci_low", "ci_high" (bootstrap interval), "p" (bootstrap,
         one-sided), "P(A>B)" and "P(ROPE)" (Bayesian), "t-test P(A>B)" (correlated
-        t-test across folds, NaN when it was not run).
+        t-test across folds, NaN when it was not run) and "verdict" (:func:`pair_verdict` of
+        "A is better than B" from that t-test: "holds", "does not hold", "undecided", or "" when
+        it was not run).
     """
     seeds = sorted({row["seed"] for row in result["bootstrap"]})
     seed = seeds[0] if seed is None and seeds else seed
@@ -351,7 +367,8 @@ def comparison_table(result: dict, metric: str = "accuracy", seed: int | None = 
                      "p": row["p_value"],
                      "P(A>B)": bayes[pair]["p_a_better"] if metric == "accuracy" else np.nan,
                      "P(ROPE)": bayes[pair]["p_in_rope"] if metric == "accuracy" else np.nan,
-                     "t-test P(A>B)": t_tests[pair]["p_a_better"] if pair in t_tests else np.nan})
+                     "t-test P(A>B)": t_tests[pair]["p_a_better"] if pair in t_tests else np.nan,
+                     "verdict": claim_verdict(t_tests[pair], "better")[0] if pair in t_tests else ""})
     return pd.DataFrame(rows)
 
 
@@ -399,6 +416,23 @@ def claim_verdict(t_test: dict, direction: str) -> tuple[str, float]:
     return "undecided", p_holds
 
 
+def pair_verdict(result: dict, model_a: str, model_b: str, direction: str = "better",
+                 metric: str = "accuracy") -> tuple[str, float]:
+    """:func:`claim_verdict` of "A is better than B" (or "A is not worse") in an :func:`analyze` result.
+
+    Chapters 10 and 12. The correlated t-test of ``metric`` across all folds and seeds decides.
+
+    Raises:
+        ValueError: the analysis holds no t-test of that pair and metric (fewer than two finished
+            folds, or a pair that :func:`comparison_pairs` does not make).
+    """
+    t_tests = _t_tests_by_pair(result, metric)
+    if (model_a, model_b) not in t_tests:
+        raise ValueError(f"no correlated t-test of {model_a} - {model_b} ({metric}) in this analysis; "
+                         f"tested pairs: {sorted(t_tests)}")
+    return claim_verdict(t_tests[model_a, model_b], direction)
+
+
 def seed_table(result: dict, model_a: str, model_b: str, metric: str = "accuracy") -> pd.DataFrame:
     """One comparison seed by seed (chapter 10): what a bootstrap over one run's test ECGs says
     for each seed, beside the correlated t-test over all folds and seeds.
@@ -420,6 +454,53 @@ def seed_table(result: dict, model_a: str, model_b: str, metric: str = "accuracy
             rows.append({"seed": "all seeds", "difference": t_test["mean"], "P(A>B)": t_test["p_a_better"],
                          "P(ROPE)": t_test["p_in_rope"]})
     return pd.DataFrame(rows)
+
+
+def plot_seed_intervals(result: dict, pairs, metric: str = "accuracy", *, probability: float = 0.95):
+    """Each seed's bootstrap interval of A - B beside the correlated t-test over all seeds (chapter 10).
+
+    One panel per pair: a thin line per seed for the 95 % bootstrap interval of that seed's run
+    (its dot the difference on the concatenated folds), and a thick line at the bottom for the
+    ``probability`` central interval of the t-test's posterior of the mean difference over all
+    folds and seeds; the shaded band is the ROPE.
+
+    Args:
+        result: what :func:`analyze` returns (or its ``analysis.json``), with a t-test of each pair.
+        pairs: (A, B) pairs, e.g. ``[("Hybrid 1", "2D-CNN")]``.
+        metric: one of ``ecgkeras.stats.METRICS``.
+
+    Returns:
+        The matplotlib Figure.
+    """
+    from scipy import stats as scipy_stats
+
+    from ecgkeras.plot import PALETTE, REFERENCE_COLOR, book_figure, book_style, enforce_book_fonts
+
+    pairs = list(pairs)
+    t_tests = _t_tests_by_pair(result, metric)
+    with book_style():
+        fig, axes = book_figure(1, len(pairs), height_in=3.0, sharey=True, squeeze=False)
+        for ax, (a, b) in zip(axes[0], pairs):
+            seeds = seed_table(result, a, b, metric).query("seed != 'all seeds'")
+            if (a, b) not in t_tests:
+                raise ValueError(f"no correlated t-test of {a} - {b} ({metric}) in this analysis")
+            t_test = t_tests[a, b]
+            rope = t_test["rope"]
+            ax.axvspan(-rope, rope, color=PALETTE[2], alpha=0.25, lw=0)
+            ax.axvline(0, color=REFERENCE_COLOR, linestyle="--")
+            for y, row in enumerate(seeds.itertuples()):
+                ax.hlines(y, row.ci_low, row.ci_high, color=PALETTE[0], lw=1.5)
+                ax.plot(row.difference, y, "o", color=PALETTE[0], markersize=5)
+            low, high = (scipy_stats.t(df=t_test["df"], loc=t_test["mean"], scale=t_test["scale"])
+                         .interval(probability) if t_test["scale"] > 0 else (t_test["mean"],) * 2)
+            y = len(seeds)
+            ax.hlines(y, low, high, color=PALETTE[3], lw=4)
+            ax.plot(t_test["mean"], y, "o", color=PALETTE[3], markerfacecolor="white", markersize=6)
+            ax.set(title=f"{a} - {b}", xlabel=f"{metric.replace('_', ' ')} difference")
+            ax.set_yticks(range(len(seeds) + 1), [f"seed {s}" for s in seeds["seed"]] + ["all seeds\n(t-test)"])
+            ax.set_ylim(len(seeds) + 0.5, -0.5)  # seed 0 on top, the t-test at the bottom
+        enforce_book_fonts(fig)
+    return fig
 
 
 #: What the study reports (Oladunni & Wong 2025), as the rows of :func:`claims_table`.
@@ -485,7 +566,7 @@ def claims_table(results: dict) -> pd.DataFrame:
 
 def analysis_markdown(result: dict) -> str:
     """A short text report of :func:`analyze`'s result (first seed), e.g. for the command line."""
-    lines = ["Complementarity (mean over folds; chance in brackets):", "",
+    lines = ["Complementarity (mean over folds and seeds; chance in brackets):", "",
              "| source | domains | " + " | ".join(m.replace("_", " ") for m in _measures(result)) + " |",
              "|---|---|" + "---|" * len(_measures(result))]
     table = pd.DataFrame(result["complementarity_mean"])
@@ -493,14 +574,18 @@ def analysis_markdown(result: dict) -> str:
         for (source, a, b), rows in table.groupby(["source", "domain_a", "domain_b"], sort=False):
             cells = [f"{r.value:.2f} ({r.chance:.2f})" for r in rows.itertuples()]
             lines.append(f"| {source} | {a} vs {b} | " + " | ".join(cells) + " |")
-    lines += ["", "Comparisons (difference A - B in accuracy; bootstrap 95 % CI and p; Bayesian P(A > B), "
-              "P(in ROPE); correlated t-test P(A > B)):", "",
-              "| A | B | difference | 95 % CI | p | P(A>B) | P(ROPE) | t-test P(A>B) |", "|---" * 8 + "|"]
+    seeds = sorted({row["seed"] for row in result["bootstrap"]})
+    lines += ["", f"Comparisons (difference A - B in accuracy; bootstrap 95 % CI and p and Bayesian P(A > B), "
+              f"P(in ROPE) on the run of seed {seeds[0] if seeds else '-'}; "
+              f"correlated t-test P(A > B) across the folds of {len(seeds)} seed(s) and its verdict on "
+              "\"A is better\"):", "",
+              "| A | B | difference | 95 % CI | p | P(A>B) | P(ROPE) | t-test P(A>B) | A better? |",
+              "|---" * 9 + "|"]
     for row in comparison_table(result).to_dict("records"):
         t_test = "-" if np.isnan(row["t-test P(A>B)"]) else f"{row['t-test P(A>B)']:.3f}"
         lines.append(f"| {row['A']} | {row['B']} | {row['difference']:+.3f} | "
                      f"[{row['ci_low']:+.3f}, {row['ci_high']:+.3f}] | {row['p']:.3f} | "
-                     f"{row['P(A>B)']:.3f} | {row['P(ROPE)']:.3f} | {t_test} |")
+                     f"{row['P(A>B)']:.3f} | {row['P(ROPE)']:.3f} | {t_test} | {row['verdict'] or '-'} |")
     verdicts = claim_verdicts(result)
     if verdicts:
         rope = result["correlated_t_test"][0]["rope"]

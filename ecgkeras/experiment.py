@@ -550,7 +550,7 @@ def plot_runs(runs: dict, metric: str = "accuracy"):
             if metric == "accuracy":
                 ax.axvline(table.loc["Majority class", "accuracy mean"], color=colour, linestyle=":")
         ax.set(yticks=range(len(models)), yticklabels=models, xlim=(0, 1),
-               xlabel=f"{metric.replace('_', ' ')} (mean ± sd over folds)" +
+               xlabel=f"{metric.replace('_', ' ')} (mean ± sd over folds and seeds)" +
                       ("; dotted: always the largest class" if metric == "accuracy" else ""))
         ax.invert_yaxis()
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=min(2, len(tables)), frameon=False)

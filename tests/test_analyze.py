@@ -23,6 +23,8 @@ from ecgkeras.analyze import (
     comparison_table,
     fusion_gains,
     load_predictions,
+    pair_verdict,
+    plot_seed_intervals,
     seed_table,
 )
 from ecgkeras.experiment import run_name
@@ -156,6 +158,17 @@ def test_claims_table_with_several_seeds_gives_the_spread_over_seeds(tmp_path):
     assert "Hybrid 1 - 2D-CNN (accuracy): holds (P 1.00)" in analysis_markdown(result)
     with pytest.raises(ValueError, match="1D-CNN vs 2D-CNN .* was not compared"):
         seed_table(result, "1D-CNN", "2D-CNN")
+    # the verdict of every pair, in the comparison table and on its own
+    table = comparison_table(result).set_index(["A", "B"])
+    assert table.loc[("Hybrid 1", "2D-CNN"), "verdict"] == "holds"  # right on every sample, vs 2/3
+    assert table.loc[("Hybrid 2", "2D-CNN"), "verdict"] == "holds"  # 5/6 vs 2/3 in every fold
+    assert pair_verdict(result, "Hybrid 1", "Hybrid 2", "not worse") == ("holds", 1.0)
+    with pytest.raises(ValueError, match="no correlated t-test of 1D-CNN - 2D-CNN"):
+        pair_verdict(result, "1D-CNN", "2D-CNN")
+    fig = plot_seed_intervals(result, [("Hybrid 1", "2D-CNN"), ("Hybrid 1", "Hybrid 2")])
+    labels = [tick.get_text() for tick in fig.axes[0].get_yticklabels()]
+    assert labels == ["seed 0", "seed 1", "seed 2", "all seeds\n(t-test)"]
+    assert [ax.get_title() for ax in fig.axes] == ["Hybrid 1 - 2D-CNN", "Hybrid 1 - Hybrid 2"]
 
 
 @pytest.mark.parametrize("probabilities, direction, expected", [
@@ -270,3 +283,25 @@ def test_analyze_reads_a_real_reproduce_folder(tmp_path):
     assert {r["domain_a"] + "/" + r["domain_b"] for r in result["complementarity_mean"]} == {"time/scalogram"}
     assert {(r["model_a"], r["model_b"]) for r in result["bootstrap"]} == {("1D-CNN", "2D-CNN")}
     assert len(result["correlated_t_test"]) == 2
+
+
+def test_a_seed_without_a_fold_finished_by_every_model_is_left_out_and_named(tmp_path):
+    folder = tmp_path / "running"
+    write_reproduce_folder(folder, models=("2D-CNN", "Hybrid 1"), seed=0)
+    # seed 1 has started: the 2D-CNN finished its folds, Hybrid 1 nothing yet
+    write_reproduce_folder(folder, models=("2D-CNN",), seed=1)
+    with pytest.warns(UserWarning, match=r"seed\(s\) \[1\] left out: no fold finished by every model"):
+        data = load_predictions(folder)
+    assert list(data) == [0]
+    with pytest.warns(UserWarning):
+        result = analyze(folder, n_boot=50, shuffles=1)
+    assert "seed 1 left out: no fold finished by every model yet" in result["notes"]
+    assert {row["seed"] for row in result["bootstrap"]} == {0}
+
+
+def test_a_folder_where_no_seed_has_a_fold_finished_by_every_model_is_refused(tmp_path):
+    folder = tmp_path / "started"
+    write_reproduce_folder(folder, models=("2D-CNN",), folds=1, seed=0)
+    write_reproduce_folder(folder, models=("Hybrid 1",), folds=1, seed=1)
+    with pytest.raises(ValueError, match="no seed has a fold finished by every model"):
+        load_predictions(folder)
