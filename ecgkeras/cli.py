@@ -6,7 +6,7 @@
     ecgkeras bench digitize [PATH...]             report images digitized per second
     ecgkeras reproduce --data synthetic --out DIR every model, fold and seed (chapters 4-8, 12)
     ecgkeras analyze DIR                          complementarity and significance (chapters 9-10)
-    ecgkeras score FILE.py[:CLASS]                score an assignment submission (assignments/)
+    ecgkeras score FILE.py[:CLASS] | DIR          score assignment submissions (assignments/)
 """
 
 from __future__ import annotations
@@ -86,15 +86,89 @@ def _analyze(args) -> int:
 
 
 def _score(args) -> int:
-    from ecgkeras.assignment import LEADERBOARD_HEADER, leaderboard_row, load_submission, score_submission
+    """Score one submission file, or every .py of a folder, on one held-out split (SCORE_EXIT_CODES)."""
+    from ecgkeras.assignment import (LEADERBOARD_HEADER, SECRET_VARIABLE, held_out_split, leaderboard_row,
+                                     submission_files)
 
-    model_class = load_submission(args.submission)
-    print(f"scoring {model_class.__name__} on {args.data} (seed {args.seed}): fit on the training split, "
-          "scored on a held-out, group-aware test split", flush=True)
-    row = score_submission(model_class, data=args.data, n=args.n, seed=args.seed)
-    print(LEADERBOARD_HEADER)
-    print(leaderboard_row(row))
+    files = submission_files(args.submission)  # a missing file or an empty folder: usage error, 2
+    secret = args.secret or os.environ.get(SECRET_VARIABLE) or None
+    try:
+        split = held_out_split(args.data, n=args.n, seed=args.seed, secret=secret)
+    except ValueError as error:  # bad --data or --n: usage error, 2
+        if args.data == "synthetic" and args.n:
+            raise ValueError(f"{error} (--n {args.n}: use more synthetic ECGs, e.g. --n 80)") from error
+        raise
+    except FileNotFoundError:
+        raise  # no such --data folder: usage error, 2
+    except Exception as error:
+        _score_failed(args.submission, 5, f"preparing the split failed: {error!r}")
+        raise SystemExit(5) from error
+    _say_what_is_hidden(args, split, len(files))
+    rows, worst = [], 0
+    for file in files:
+        code, row = _score_one(file, split, args.time_limit)
+        worst = max(worst, code)
+        if row is not None:
+            rows.append(row | ({"name": f"{row['file']}: {row['name']}"} if len(files) > 1 else {}))
+    if rows:
+        print(LEADERBOARD_HEADER)
+        for row in sorted(rows, key=lambda row: (-row["macro_f1"], -row["accuracy"], row["name"])):
+            print(leaderboard_row(row))
+    if len(files) > 1:
+        print(f"scored {len(rows)} of {len(files)} submissions", file=sys.stderr)
+    if worst:
+        raise SystemExit(worst)
     return 0
+
+
+#: ``ecgkeras score``'s exit status: what a grading script should check.
+SCORE_EXIT_CODES = {0: "scored", 2: "usage error (bad arguments, no such file)",
+                    3: "submission error (import failed, fit or predict_proba raised or called sys.exit(), "
+                       "bad probabilities, no predictions)",
+                    4: "time-out (the submission ran past --time-limit and was stopped)",
+                    5: "scorer failure (anything else went wrong in the scorer: please report it)"}
+
+
+def _score_one(file: str, split, time_limit: float) -> tuple[int, dict | None]:
+    """``(exit status, leaderboard row or None)`` of one submission file; failures are said on stderr."""
+    import traceback
+
+    from ecgkeras.assignment import SubmissionError, SubmissionTimeout, score_file
+
+    print(f"scoring {file}: fit on the training split, scored on the held-out test split", file=sys.stderr,
+          flush=True)
+    try:
+        return 0, score_file(file, split, time_limit=time_limit)
+    except SubmissionTimeout as error:
+        code, message = 4, str(error)
+    except SubmissionError as error:
+        code, message = 3, str(error)
+    except Exception as error:  # ours, not the submission's: the traceback helps a bug report
+        traceback.print_exc()
+        code, message = 5, f"{type(error).__name__}: {error}"
+    _score_failed(file, code, message)
+    return code, None
+
+
+def _score_failed(file: str, code: int, message: str) -> None:
+    print(f"ecgkeras score: {file}: {SCORE_EXIT_CODES[code].split(' (')[0]} (exit {code}): {message}",
+          file=sys.stderr, flush=True)
+
+
+def _say_what_is_hidden(args, split, n_files: int) -> None:
+    """Tell the teacher whether this split is fit for grading (on stderr: stdout is the leaderboard)."""
+    sizes = f"{len(split.train)} training (oversampled), {len(split.val)} validation, {len(split.test)} test ECGs"
+    print(f"{n_files} submission(s) on {split.data}, seed {split.seed}: {sizes}; time limit "
+          f"{args.time_limit:g} s each", file=sys.stderr)
+    if not split.secret:
+        print("practice mode: no secret, so anyone who knows --data, --n and --seed can rebuild this split and "
+              "its test labels; to grade, set ECGKERAS_SCORE_SECRET (assignments/README.md)", file=sys.stderr)
+    elif args.secret:
+        print("note: --secret on the command line is visible to every process on this machine, the submission "
+              "included (ps, /proc); prefer the ECGKERAS_SCORE_SECRET variable", file=sys.stderr)
+    if str(split.data).startswith("mendeley:"):
+        print("note: the labels of the Mendeley images are public (class folders): a submission that reads the "
+              "images can look its test ECGs up; review the code", file=sys.stderr)
 
 
 def _sample_images() -> str:
@@ -109,6 +183,17 @@ def _sample_images() -> str:
     render_dataset_images(signals, labels, folder, width=2213, height=1572)
     print(f"no images given: digitizing 8 synthetic reports (2213 x 1572) in {folder}")
     return str(folder)
+
+
+def _positive_seconds(text: str) -> float:
+    """``--time-limit``: a positive number of seconds."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not seconds > 0 or seconds == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, e.g. 600; got {text!r}")
+    return seconds
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -149,12 +234,28 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--out", help="where to write (default FOLDER/analysis)")
     analyze.set_defaults(run=_analyze)
 
-    score = commands.add_parser("score", help="score an assignment submission on a held-out split")
-    score.add_argument("submission", help="the submission's file, e.g. my_model.py or my_model.py:MyModel")
+    score = commands.add_parser(
+        "score", help="score an assignment submission (or a folder of them) on a held-out split",
+        description="Fit a submission on a training split and score it on held-out test ECGs. Each submission "
+                    "runs in a Python process of its own, with a time limit, and never gets the test labels. "
+                    "Prints a markdown leaderboard on stdout; progress and the submission's own output go "
+                    "to stderr. See assignments/README.md.",
+        epilog="exit status: " + "; ".join(f"{code} {meaning}" for code, meaning in SCORE_EXIT_CODES.items())
+               + ". A folder exits with the highest status of its submissions.")
+    score.add_argument("submission", help="the submission's file, e.g. my_model.py or my_model.py:MyModel, or a "
+                                          "folder: every .py in it is one submission, one leaderboard")
     score.add_argument("--data", default="synthetic",
                        help="'synthetic' or 'mendeley:PATH' (folder of report images)")
     score.add_argument("--n", type=int, help="synthetic ECGs (default 160 quick, 800 full)")
     score.add_argument("--seed", type=int, default=0, help="seed of the data, the split and the model")
+    score.add_argument("--secret", metavar="TEXT",
+                       help="the teacher's secret, mixed into the seeds of the data and the split so that "
+                            "nobody can rebuild them from --data/--n/--seed (default: $ECGKERAS_SCORE_SECRET; "
+                            "prefer the variable: a command line is visible to other processes). Without "
+                            "one, practice mode: the split is reproducible by anyone")
+    score.add_argument("--time-limit", type=_positive_seconds, default=1800.0, metavar="SECONDS",
+                       help="seconds each submission may run, import, fit and predict together (default "
+                            "1800); then it is stopped, exit status 4")
     score.set_defaults(run=_score)
     return parser
 

@@ -133,10 +133,28 @@ def test_cli_prints_a_leaderboard_row(capsys):
     assert "| SpectrumLogisticRegression | synthetic, seed 1 |" in printed
 
 
-def test_cli_exits_2_on_a_missing_file_or_a_template(tmp_path, capsys):
+def test_cli_exits_2_on_a_missing_file_and_3_on_a_template(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["score", str(tmp_path / "nowhere.py")])
     assert exit_info.value.code == 2 and "no file" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_info:
         main(["score", str(ASSIGNMENTS / "template.py"), "--n", "60"])
-    assert exit_info.value.code == 2 and "not implemented yet" in capsys.readouterr().err
+    printed = capsys.readouterr()
+    assert exit_info.value.code == 3 and "not implemented yet" in printed.err and "|" not in printed.out
+
+
+def test_sys_exit_in_fit_is_a_submission_error_in_process_too(small):
+    class Quitter:
+        def fit(self, train, validation):
+            raise SystemExit(0)
+
+        def predict_proba(self, inputs):
+            pass
+
+    with pytest.raises(SubmissionError, match=r"Quitter.fit called sys.exit\(0\)"):
+        score_submission(Quitter, data=small, views=("spectrum",))
+
+
+def test_unknown_views_are_named(small):
+    with pytest.raises(SubmissionError, match=r"Model.views must name one or more of .*'fft'"):
+        score_submission(_answering(lambda n: np.full((n, 4), 0.25)), data=small, views=("fft",))
