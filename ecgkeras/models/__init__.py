@@ -12,6 +12,7 @@ from ecgkeras.models.encoders import (
     build_scalogram_encoder,
     build_spectrum_encoder,
     build_time_encoder,
+    transformer_block,
 )
 from ecgkeras.models.fusion import (
     ATTENTION_WEIGHTS_LAYER,
@@ -37,4 +38,5 @@ __all__ = [
     "build_spectrum_encoder",
     "build_time_encoder",
     "feature_model",
+    "transformer_block",
 ]
