@@ -291,7 +291,8 @@ def analyze(folder, out=None, *, n_boot: int = 10_000, rope: float = 0.01, compo
         "correlated_t_test": t_tests,
         "notes": _notes(models, pairs, per_fold, n_differences) + [
             f"seed {run_seed} left out: no fold finished by every model yet"
-            for run_seed in sorted({run["seed"] for run in finished_runs(folder)} - set(data))],
+            for run_seed in sorted({run["seed"] for run in finished_runs(folder)} - set(data))]
+            + missing_runs(folder, settings["folds"]),
     }
     _write(Path(out) if out is not None else folder / "analysis", result, per_fold, compared[min(compared)], rope)
     return result
@@ -300,6 +301,29 @@ def analyze(folder, out=None, *, n_boot: int = 10_000, rope: float = 0.01, compo
 def _records(table: pd.DataFrame) -> list[dict]:
     """A DataFrame as a list of dicts of plain JSON types."""
     return json.loads(table.to_json(orient="records"))
+
+
+def missing_runs(folder, folds: int) -> list[str]:
+    """What a partial ``reproduce`` folder lacks, one line per seed with missing runs.
+
+    Issue 15: an analysis of a run that is still going says which models and folds it lacks.
+    The models are those with a finished run in the folder; the folds 0..``folds``-1.
+
+    Returns:
+        e.g. ``["seed 3 lacks: Hybrid 2 folds [3, 4]; Late fusion folds [2, 3, 4]"]``; empty when
+        every model finished every fold of every seed it started.
+    """
+    finished = defaultdict(set)  # (seed, model) -> folds
+    for run in finished_runs(folder):
+        finished[run["seed"], run["model"]].add(run["fold"])
+    models = sorted({model for _, model in finished})
+    lines = []
+    for seed in sorted({seed for seed, _ in finished}):
+        lacking = [f"{model} folds {sorted(set(range(folds)) - finished[seed, model])}" for model in models
+                   if set(range(folds)) - finished[seed, model]]
+        if lacking:
+            lines.append(f"seed {seed} lacks: " + "; ".join(lacking))
+    return lines
 
 
 def _notes(models, pairs, per_fold, n_differences) -> list[str]:

@@ -305,3 +305,15 @@ def test_a_folder_where_no_seed_has_a_fold_finished_by_every_model_is_refused(tm
     write_reproduce_folder(folder, models=("Hybrid 1",), folds=1, seed=1)
     with pytest.raises(ValueError, match="no seed has a fold finished by every model"):
         load_predictions(folder)
+
+
+def test_a_partial_run_says_which_models_and_folds_it_lacks(tmp_path):
+    folder = tmp_path / "partial"
+    write_reproduce_folder(folder, models=("2D-CNN", "Hybrid 1"), seed=0)
+    write_reproduce_folder(folder, models=("2D-CNN",), seed=1)  # Hybrid 1 has not started seed 1
+    (folder / "runs" / f"{run_name('2D-CNN', 2, 1)}.json").unlink()  # nor the 2D-CNN its fold 2
+    with pytest.warns(UserWarning):
+        result = analyze(folder, n_boot=50, shuffles=1)
+    assert "seed 1 lacks: 2D-CNN folds [2]; Hybrid 1 folds [0, 1, 2]" in result["notes"]
+    assert not any(note.startswith("seed 0 lacks") for note in result["notes"])
+    assert "note: seed 1 lacks: 2D-CNN folds [2]; Hybrid 1 folds [0, 1, 2]" in analysis_markdown(result)

@@ -28,7 +28,8 @@ from keras import layers, ops
 
 #: Batch-normalization momentum. Keras's default (0.99) adapts too slowly with ~20 steps per
 #: epoch: the running statistics stayed far from the batch statistics and models predicted one
-#: class at test time (see DESIGN.md); 0.9 fixed it.
+#: class at test time (the 2D-CNN and the hybrids, in a first experiment on the real images);
+#: 0.9 fixed it.
 BATCHNORM_MOMENTUM = 0.9
 
 #: Filters of the three convolution blocks of the time and scalogram encoders.
