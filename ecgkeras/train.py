@@ -149,8 +149,10 @@ def check_inputs(model: keras.Model, inputs: dict, labels=None, *, split: str = 
     for view, shape in expected.items():
         array = np.asarray(inputs[view])
         if array.ndim != len(shape) + 1 or any(e is not None and e != g for e, g in zip(shape, array.shape[1:])):
+            transposed = array.ndim == 3 and tuple(array.shape[:0:-1]) == shape
             raise ValueError(f"{split}[{view!r}] must have shape (n, {', '.join(map(str, shape))}) "
-                             f"for model {model.name!r}, got {array.shape}")
+                             f"for model {model.name!r}, got {array.shape}"
+                             + ("; it looks leads-first: pass np.swapaxes(x, 1, 2)" if transposed else ""))
         if not np.isfinite(array).all():
             raise ValueError(f"{split}[{view!r}] contains NaN or inf; fix or drop those samples first")
         sizes.add(len(array))

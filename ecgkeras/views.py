@@ -344,6 +344,12 @@ def _check_signals(signals, fs: float = 100.0) -> np.ndarray:
             "signal (samples, leads) pass signal[None], for single-lead (n, samples) pass "
             "x[..., None]"
         )
+    if signals.shape[1] in (1, 12) and signals.shape[1] < signals.shape[2]:
+        raise ValueError(
+            f"signals of shape {signals.shape} look leads-first (n, leads, samples); the views need "
+            "channels-last (n, samples, leads): pass np.swapaxes(signals, 1, 2) (a digitized "
+            "report's leads are (12, samples): use leads.T)"
+        )
     finite = np.isfinite(signals).all(axis=(1, 2))
     if not finite.all():
         bad = np.flatnonzero(~finite)

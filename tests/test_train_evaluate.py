@@ -113,6 +113,8 @@ def tiny():
         ("not a dict", "train_inputs must be a dict"),
         ("wrong shape", r"train_inputs\['time'\] must have shape \(n, 250, 1\).*got \(8, 250, 12\)"),
         ("2-D input", r"train_inputs\['time'\] must have shape"),
+        ("leads-first", r"must have shape \(n, 250, 1\).*got \(8, 1, 250\); it looks leads-first: pass "
+                        r"np\.swapaxes\(x, 1, 2\)"),
         ("label count", r"labels of train_inputs must be integers of shape \(8,\)"),
         ("float labels", "labels of train_inputs must be integers"),
         ("label range", r"labels of train_inputs must lie in 0..3, got 0..4"),
@@ -132,6 +134,8 @@ def test_fit_rejects_bad_input(tiny, case, message):
         train_x = {"time": np.repeat(x, 12, axis=2)}
     elif case == "2-D input":
         train_x = {"time": x[:, :, 0]}
+    elif case == "leads-first":
+        train_x = {"time": np.swapaxes(x, 1, 2)}
     elif case == "label count":
         train_y = y[:5]
     elif case == "float labels":

@@ -290,3 +290,12 @@ def test_ecg_like_signals_are_reproducible():
     assert not np.allclose(a, ecg_like_signals(3, 250, 2, seed=8))
     rng = np.random.default_rng(0)
     assert ecg_like_signals(1, 250, 1, seed=rng).shape == (1, 250, 1)
+
+
+@pytest.mark.parametrize("shape", [(3, 12, 250), (3, 1, 250)])
+def test_leads_first_signals_are_refused_with_how_to_transpose(shape):
+    """Issue 15: (n, 12, 250) used to give a spectrum of shape (n, 7, 250)."""
+    for function in (normalize_signals, to_scalogram, to_spectrum, make_views):
+        with pytest.raises(ValueError, match=r"look leads-first .* np\.swapaxes\(signals, 1, 2\)"):
+            function(np.ones(shape, dtype=np.float32))
+    assert to_spectrum(np.ones((3, 250, 12), dtype=np.float32)).shape == (3, 126, 12)  # channels-last works
