@@ -349,6 +349,18 @@ def read_results(folder):
     return pd.DataFrame(rows)
 
 
+#: The committed ``reproduce`` runs that the chapters read (7-12), by the title the chapters give
+#: them; each folder's command is in ``results/README.md``. The leak-free runs of the real images
+#: train every model with five seeds, the others with one.
+PUBLISHED_RUNS = {
+    "naive, 12 leads": "mendeley-distinct/naive-12-leads",
+    "leak-free, 12 leads": "mendeley-distinct/leak-free-12-leads-5-seeds",
+    "naive, lead II": "mendeley-distinct/naive-lead-II",
+    "leak-free, lead II": "mendeley-distinct/leak-free-lead-II-5-seeds",
+    "synthetic, leak-free": "synthetic/leak-free-12-leads",
+}
+
+
 def published_file(relative: str) -> Path:
     """A committed file under ``results/``, e.g. ``"synthetic/leak-free-12-leads/results.csv"``.
 
@@ -398,7 +410,7 @@ class PublishedResultsUnavailable(FileNotFoundError):
 
 
 def published_results(name: str):
-    """The tidy results of a committed ``reproduce`` run, e.g. ``"mendeley-distinct/leak-free-12-leads"``.
+    """The tidy results of a committed ``reproduce`` run, e.g. ``PUBLISHED_RUNS["leak-free, 12 leads"]``.
 
     Read with :func:`published_file` (in place in a clone, downloaded once in Colab). A name
     ending in ``.csv`` is read as it is (e.g. ``"mendeley-distinct/ablation-1d-cnn.csv"``).
@@ -433,7 +445,7 @@ def published_folder(name: str) -> Path:
 
 def published_analysis(name: str) -> dict:
     """The committed ``analysis.json`` of a ``reproduce`` run (what ``ecgkeras analyze`` wrote
-    into its ``analysis/`` folder), e.g. ``"mendeley-distinct/leak-free-12-leads"``.
+    into its ``analysis/`` folder), e.g. ``PUBLISHED_RUNS["leak-free, 12 leads"]``.
 
     Chapters 10 and 12 read it in quick mode instead of re-running the analysis over every
     seed. Read with :func:`published_file` (in place in a clone, downloaded once in Colab).
