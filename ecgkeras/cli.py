@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 
@@ -23,14 +24,35 @@ def _digitize(args) -> int:
     missing = [str(p) for p in args.paths if not Path(p).exists()]
     if missing:
         raise SystemExit(f"ecgkeras digitize: no such file or folder: {', '.join(missing)}")
+    out = _writable_npz(args.out)  # checked before the work, not after it
     result = digitize_paths(args.paths, progress=True)
-    result.save(args.out)
-    print(f"wrote {len(result.files)} signals to {args.out}")
     if result.skipped:
         print(f"skipped {len(result.skipped)} file(s):")
         for file, reason in result.skipped:
             print(f"  {file}: {reason}")
+    if not result.files:
+        raise SystemExit(f"ecgkeras digitize: no image could be digitized ({len(result.skipped)} skipped, "
+                         f"reasons above); nothing written to {out}")
+    result.save(out)
+    print(f"wrote {len(result.files)} signals to {out}")
     return 0
+
+
+def _writable_npz(out) -> Path:
+    """``--out`` as the file numpy will write (``.npz`` added when missing), after checking that its
+    folder exists and is writable, so that a bad ``--out`` fails before the work, not after it."""
+    out = Path(out)
+    if out.suffix != ".npz":
+        out = out.with_name(out.name + ".npz")  # what np.savez would write anyway
+    if not out.parent.is_dir():
+        raise SystemExit(f"ecgkeras digitize: --out {out}: the folder {out.parent} does not exist; create it first")
+    try:
+        with tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.", suffix=".check"):
+            pass
+    except OSError as error:
+        raise SystemExit(f"ecgkeras digitize: --out {out}: cannot write in {out.parent} ({error.strerror}); "
+                         "choose a folder you can write to") from error
+    return out
 
 
 def _duplicates(args) -> int:
@@ -173,8 +195,6 @@ def _say_what_is_hidden(args, split, n_files: int) -> None:
 
 def _sample_images() -> str:
     """Render a few synthetic reports to a temporary folder when no images are given."""
-    import tempfile
-
     from ecgkeras.data.render import render_dataset_images
     from ecgkeras.data.synthetic import make_signals
 
