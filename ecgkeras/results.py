@@ -22,7 +22,7 @@ Who reads it: :func:`finished_runs` and :func:`read_results` (``reproduce``, ``e
 analyze``), ``ecgkeras.analyze.load_predictions`` (the predictions), and the chapters 7-12 through
 :func:`published_results`, :func:`published_folder` and :func:`published_analysis`.
 
-Nothing here imports Keras.
+Importing this module does not import Keras (only :func:`summarize` does, for the models' order).
 """
 
 from __future__ import annotations
