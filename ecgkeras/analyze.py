@@ -1,7 +1,7 @@
 """Chapters 9 and 10 on the output of ``ecgkeras reproduce``: complementarity and "is the gain real?".
 
 :func:`analyze` reads a ``reproduce`` folder (``runs/*.json``, ``predictions/*.npz``, see
-``ecgkeras.experiment``), works on the folds that every model has finished (so a folder still
+``ecgkeras.results``), works on the folds that every model has finished (so a folder still
 being filled can be analysed), and writes ``analysis.json`` and three figures to
 ``folder/analysis``. Nothing here trains a model or imports Keras.
 """
@@ -9,7 +9,6 @@ being filled can be analysed), and writes ``analysis.json`` and three figures to
 from __future__ import annotations
 
 import json
-import os
 import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ecgkeras.analysis import compare_domains, plot_domain_similarity
-from ecgkeras.experiment import finished_runs, portable_path, run_name
+from ecgkeras.results import atomic_file, finished_runs, portable_path, run_name, write_text_atomically
 from ecgkeras.stats import (
     bayesian_comparison,
     classification_metrics,
@@ -339,7 +338,7 @@ def _notes(models, pairs, per_fold, n_differences) -> list[str]:
 
 
 def _write(out: Path, result: dict, per_fold: pd.DataFrame, comparisons: dict, rope: float) -> None:
-    """analysis.json and the figures (comparisons of one seed), each written to a temporary name, then renamed."""
+    """analysis.json and the figures (comparisons of one seed), each through ``ecgkeras.results.atomic_file``."""
     import matplotlib.pyplot as plt
 
     out.mkdir(parents=True, exist_ok=True)
@@ -351,13 +350,10 @@ def _write(out: Path, result: dict, per_fold: pd.DataFrame, comparisons: dict, r
         drawn["posterior.png"] = plot_posteriors({f"{a} - {b}": idata for (a, b), (_, idata) in comparisons.items()},
                                                  rope=rope)
     for name, figure in drawn.items():
-        temporary = out / f".{name}.partial"
-        figure.savefig(temporary, format="png", dpi=120, bbox_inches="tight")
+        with atomic_file(out / name) as file:
+            figure.savefig(file, format="png", dpi=120, bbox_inches="tight")
         plt.close(figure)
-        os.replace(temporary, out / name)
-    temporary = out / ".analysis.json.partial"
-    temporary.write_text(json.dumps(result, indent=1))
-    os.replace(temporary, out / "analysis.json")
+    write_text_atomically(out / "analysis.json", json.dumps(result, indent=1))
 
 
 def comparison_table(result: dict, metric: str = "accuracy", seed: int | None = None) -> pd.DataFrame:

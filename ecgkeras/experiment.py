@@ -1,17 +1,12 @@
 """The whole study in one function: every model, on the same folds, under one protocol.
 
 Chapters 4-8 train single models with :func:`train_and_evaluate`; ``ecgkeras reproduce`` (and
-chapter 12) calls :func:`reproduce`, which runs every model on every fold and seed and writes:
-
-- ``runs/<model>_fold<f>_seed<s>.json``: metrics, training history, time, sizes (one per run);
-- ``predictions/<model>_fold<f>_seed<s>.npz``: the test fold's labels, probabilities, ECG ids
-  (groups, files) and each branch's deep features (``features_<view>``);
-- ``results.csv``: tidy, one row per data, protocol, leads, model, fold, seed, metric;
-- ``summary.md`` and ``summary.png``: mean and spread per model, with the majority baseline.
-
-A run's files are written to a temporary name and renamed when complete, so an interrupted
-``reproduce`` never leaves a half-written file that a rerun would trust; a rerun skips the runs
-already finished. The two protocols (chapter 3):
+chapter 12) calls :func:`reproduce`, which runs every model on every fold and seed and writes
+its results folder: ``settings.json``, ``runs/<model>_fold<f>_seed<s>.json`` (metrics, training
+history, time, sizes), ``predictions/<model>_fold<f>_seed<s>.npz`` (the test fold's labels,
+probabilities, ECG ids and each branch's deep features), ``results.csv``, ``summary.md`` and
+``summary.png``. ``ecgkeras.results`` owns that folder (its names, its atomic writes, reading it,
+the committed runs); a rerun skips the runs already finished. The two protocols (chapter 3):
 
 - ``"leak-free"`` (the book's): one file per ECG, k folds that keep each ECG in one fold
   (stratified by class), a validation split taken from the training folds, and oversampling of
@@ -22,9 +17,6 @@ already finished. The two protocols (chapter 3):
 
 from __future__ import annotations
 
-import json
-import os
-import re
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -35,9 +27,35 @@ from ecgkeras import config
 from ecgkeras.data.dataset import ECGDataset
 from ecgkeras.data.splits import PROTOCOLS, group_kfold, leaked_share, one_file_per_ecg, oversample
 from ecgkeras.environment import run_provenance
+from ecgkeras.plot import plot_summary
+from ecgkeras.results import (
+    _claim_folder,
+    _expand_variable,
+    _save_run,
+    atomic_file,
+    read_results,
+    run_name,
+    summary_markdown,
+    write_text_atomically,
+)
 
-#: Metrics written per run (floats in 0..1), in the order of the summary table.
-METRICS = ("accuracy", "macro_f1", "macro_precision", "macro_recall")
+# Imported here for readers: these names live in ecgkeras.results (the results folder of reproduce) and
+# ecgkeras.plot (its figures), and notebooks and chapters import them from ecgkeras.experiment.
+from ecgkeras.plot import plot_runs  # noqa: F401
+from ecgkeras.results import (  # noqa: F401
+    MENDELEY_DIR_VARIABLE,
+    METRICS,
+    PUBLISHED_RUNS,
+    PublishedResultsUnavailable,
+    finished_runs,
+    portable_data,
+    portable_path,
+    published_analysis,
+    published_file,
+    published_folder,
+    published_results,
+    summarize,
+)
 
 #: Synthetic ECGs per data set when ``data="synthetic"``: quick mode, full mode (800: all seven
 #: models x 3 folds train in about half an hour on a 2-core CPU).
@@ -227,11 +245,6 @@ def train_and_evaluate(model_name, splits: dict[str, ECGDataset], views: dict, *
     return RunResult(model, history, probabilities, metrics, seconds)
 
 
-def run_name(model_name: str, fold: int, seed: int) -> str:
-    """File stem of one run, e.g. ``"hybrid_1_fold0_seed0"``."""
-    return f"{re.sub(r'[^0-9a-z]+', '_', model_name.lower()).strip('_')}_fold{fold}_seed{seed}"
-
-
 def reproduce(data: str = "synthetic", *, protocol: str = "leak-free", folds: int = 5, seeds: int = 1,
               leads: str = "all", models=None, out, n_synthetic: int | None = None, train_config=None,
               progress: bool = True):
@@ -247,7 +260,7 @@ def reproduce(data: str = "synthetic", *, protocol: str = "leak-free", folds: in
         out: output folder (created). A rerun with the same settings resumes; other settings
             in a used folder raise an error. No absolute path of this machine is written there:
             ``settings.json`` (and so ``results.csv``, ``summary.md``, ``summary.png``) records
-            ``data`` as :func:`portable_data` gives it, and the predictions name each test file
+            ``data`` as ``ecgkeras.results.portable_data`` gives it, and the predictions name each test file
             relative to the data folder.
         n_synthetic: synthetic ECGs (default ``SYNTHETIC_SIZE`` of the current mode).
         train_config: ``TrainConfig`` (default: quick or full, from the mode).
@@ -298,7 +311,8 @@ def reproduce(data: str = "synthetic", *, protocol: str = "leak-free", folds: in
             for model_name in todo:
                 result = train_and_evaluate(model_name, splits, views, train_config=train_config,
                                             seed=1000 * seed + fold)
-                _save_run(out, model_name, fold, seed, result, splits, views, report, environment)
+                _save_run(out, model_name, fold, seed, result, splits, branch_features(result.model, views), report,
+                          environment)
                 done += 1
                 if progress:
                     print(f"[{done}/{total}] {model_name}, fold {fold}, seed {seed}: "
@@ -307,378 +321,18 @@ def reproduce(data: str = "synthetic", *, protocol: str = "leak-free", folds: in
                 del result
                 keras.utils.clear_session()  # frees the finished model; else every model stays in memory
     results = read_results(out)
-    _atomic_write(out / "results.csv", results.to_csv(index=False))
-    _atomic_write(out / "summary.md", summary_markdown(results))
+    write_text_atomically(out / "results.csv", results.to_csv(index=False))
+    write_text_atomically(out / "summary.md", summary_markdown(results))
     figure = plot_summary(results)
-    figure.savefig(out / "summary.png", dpi=120, bbox_inches="tight")
+    with atomic_file(out / "summary.png") as file:
+        figure.savefig(file, format="png", dpi=120, bbox_inches="tight")
     plt.close(figure)
     return results
-
-
-def finished_runs(folder) -> list[dict]:
-    """The run files of a ``reproduce`` folder (``runs/*.json``, sorted by name), as dicts.
-
-    Raises:
-        FileNotFoundError: no run is finished yet.
-    """
-    folder = Path(folder)
-    files = sorted((folder / "runs").glob("*.json"))
-    if not files:
-        raise FileNotFoundError(f"{folder}: no finished runs in {folder / 'runs'}; run `ecgkeras reproduce --out {folder}`")
-    return [json.loads(path.read_text()) for path in files]
-
-
-def read_results(folder):
-    """The tidy results of a ``reproduce`` folder, from its finished run files.
-
-    Returns:
-        pandas DataFrame with columns data, protocol, leads, model, fold, seed, metric, value;
-        metrics are ``METRICS`` plus "majority_baseline", "epochs", "seconds", "seconds_per_epoch"
-        and "train_size", "test_size".
-    """
-    import pandas as pd
-
-    folder = Path(folder)
-    settings = json.loads((folder / "settings.json").read_text())
-    rows = []
-    for run in finished_runs(folder):
-        for metric, value in run["values"].items():
-            rows.append({"data": settings["data"], "protocol": settings["protocol"], "leads": settings["leads"],
-                         "model": run["model"], "fold": run["fold"], "seed": run["seed"],
-                         "metric": metric, "value": value})
-    return pd.DataFrame(rows)
-
-
-#: The committed ``reproduce`` runs that the chapters read (7-12), by the title the chapters give
-#: them; each folder's command is in ``results/README.md``. The leak-free runs of the real images
-#: train every model with five seeds, the others with one.
-PUBLISHED_RUNS = {
-    "naive, 12 leads": "mendeley-distinct/naive-12-leads",
-    "leak-free, 12 leads": "mendeley-distinct/leak-free-12-leads-5-seeds",
-    "naive, lead II": "mendeley-distinct/naive-lead-II",
-    "leak-free, lead II": "mendeley-distinct/leak-free-lead-II-5-seeds",
-    "synthetic, leak-free": "synthetic/leak-free-12-leads",
-}
-
-
-def published_file(relative: str) -> Path:
-    """A committed file under ``results/``, e.g. ``"synthetic/leak-free-12-leads/results.csv"``.
-
-    Read in place when ``ecgkeras`` runs from a clone of the book's repository; else (Colab)
-    downloaded once from the repository into ``config.cache_dir() / "results"``.
-
-    Raises:
-        FileNotFoundError: in a clone, the file is not there (``results/README.md`` names the
-            command that makes it).
-    """
-    root = config.repository_root()
-    if root is not None:
-        local = root / "results" / relative
-        if not local.is_file():
-            raise FileNotFoundError(f"results/{relative} not found in this clone; see results/README.md for "
-                                    "the command that makes it")
-        return local
-    import pooch
-
-    target = config.cache_dir() / "results" / relative
-    if target.is_file():
-        return target
-    url = f"{config.REPOSITORY}/raw/{config.BRANCH}/results/{relative}"
-    try:
-        return Path(pooch.retrieve(url, known_hash=None, path=target.parent, fname=target.name,
-                                   progressbar=False))
-    except Exception as error:  # noqa: BLE001 - no network, a wrong URL, a file not published
-        raise PublishedResultsUnavailable(relative, url, target, error) from error
-
-
-class PublishedResultsUnavailable(FileNotFoundError):
-    """The committed results a chapter reads could not be found or downloaded (chapters 7-12).
-
-    One message says what is missing, where it was looked for and how to get it.
-    """
-
-    def __init__(self, relative: str, url: str, target: Path, error: Exception):
-        super().__init__(
-            f"The committed results file results/{relative} is not available: ecgkeras is not "
-            f"running from a clone of the book's repository, the file is not in the cache "
-            f"({target}), and downloading it from {url} failed ({type(error).__name__}). "
-            f"To get it: run the chapter from a clone of {config.REPOSITORY} (git clone, then "
-            f"pip install -e .), or copy the repository's results/ folder to "
-            f"$ECGKERAS_CACHE_DIR/results (ECGKERAS_CACHE_DIR defaults to ~/.cache/ecgkeras), or "
-            f"check the network and the repository URL (ecgkeras.config.REPOSITORY)."
-        )
-
-
-def published_results(name: str):
-    """The tidy results of a committed ``reproduce`` run, e.g. ``PUBLISHED_RUNS["leak-free, 12 leads"]``.
-
-    Read with :func:`published_file` (in place in a clone, downloaded once in Colab). A name
-    ending in ``.csv`` is read as it is (e.g. ``"mendeley-distinct/ablation-1d-cnn.csv"``).
-    ``results/README.md`` names the command that made each file.
-
-    Returns:
-        pandas DataFrame (for a ``reproduce`` run: as :func:`read_results`).
-    """
-    import pandas as pd
-
-    return pd.read_csv(published_file(name if name.endswith(".csv") else f"{name}/results.csv"))
-
-
-def published_folder(name: str) -> Path:
-    """A committed ``reproduce`` folder, ready for ``ecgkeras.analyze`` (chapters 9, 10 and 12).
-
-    In a clone, the folder itself. Elsewhere (Colab), its ``settings.json``, ``results.csv`` and
-    the run file and predictions of every finished run listed there are downloaded once (a few
-    MB) into the cache folder, which is returned.
-
-    Raises:
-        FileNotFoundError: no such committed run (``results/README.md`` lists them).
-    """
-    results = published_results(name)
-    folder = published_file(f"{name}/settings.json").parent
-    for run in results[["model", "fold", "seed"]].drop_duplicates().itertuples(index=False):
-        stem = run_name(run.model, run.fold, run.seed)
-        published_file(f"{name}/runs/{stem}.json")
-        published_file(f"{name}/predictions/{stem}.npz")
-    return folder
-
-
-def published_analysis(name: str) -> dict:
-    """The committed ``analysis.json`` of a ``reproduce`` run (what ``ecgkeras analyze`` wrote
-    into its ``analysis/`` folder), e.g. ``PUBLISHED_RUNS["leak-free, 12 leads"]``.
-
-    Chapters 10 and 12 read it in quick mode instead of re-running the analysis over every
-    seed. Read with :func:`published_file` (in place in a clone, downloaded once in Colab).
-    """
-    return json.loads(published_file(f"{name}/analysis/analysis.json").read_text())
-
-
-def summarize(results, metrics=("accuracy", "macro_f1")):
-    """Mean and standard deviation over folds and seeds, per model (rows in ``MODEL_SPECS`` order).
-
-    Args:
-        results: the tidy DataFrame of :func:`read_results`.
-        metrics: metric names to show.
-
-    Returns:
-        pandas DataFrame indexed by model, with columns ``f"{metric} mean"``, ``f"{metric} sd"``
-        and "runs"; the last row, "Majority class", is the accuracy of always predicting the test
-        fold's largest class.
-    """
-    import pandas as pd
-
-    from ecgkeras.models import MODEL_SPECS
-
-    wide = results.pivot_table(index=["model", "fold", "seed"], columns="metric", values="value").reset_index()
-    order = [name for name in MODEL_SPECS if name in set(wide["model"])]
-    table = pd.DataFrame(index=order)
-    for metric in metrics:
-        grouped = wide.groupby("model")[metric]
-        table[f"{metric} mean"] = grouped.mean()
-        table[f"{metric} sd"] = grouped.std(ddof=1)
-    table["runs"] = wide.groupby("model").size()
-    baseline = wide.drop_duplicates(["fold", "seed"])["majority_baseline"]
-    majority = dict.fromkeys(table.columns, np.nan) | {"runs": len(baseline)}
-    if "accuracy" in metrics:
-        majority |= {"accuracy mean": baseline.mean(), "accuracy sd": baseline.std(ddof=1)}
-    table.loc["Majority class"] = majority
-    return table
-
-
-def summary_markdown(results, metrics=METRICS) -> str:
-    """A markdown table of :func:`summarize`: "mean ± sd" per model and metric."""
-    table = summarize(results, metrics)
-    first = results.iloc[0]
-    runs = results.drop_duplicates(["fold", "seed"])
-    lines = [f"Data {first['data']}, protocol {first['protocol']}, leads {first['leads']}: "
-             f"{runs['fold'].nunique()} folds x {runs['seed'].nunique()} seed(s); mean ± sd over runs.", "",
-             "| model | " + " | ".join(metrics) + " | runs |", "|---" * (len(metrics) + 2) + "|"]
-    for model, row in table.iterrows():
-        cells = ["" if np.isnan(row[f"{m} mean"]) else f"{row[f'{m} mean']:.3f} ± {row[f'{m} sd']:.3f}"
-                 for m in metrics]
-        lines.append(f"| {model} | " + " | ".join(cells) + f" | {int(row['runs'])} |")
-    return "\n".join(lines) + "\n"
-
-
-def plot_summary(results, metrics=("accuracy", "macro_f1")):
-    """Bar chart of mean ± sd per model and metric, with the majority-class accuracy as a line.
-
-    Drawn in the book style (``ecgkeras.plot``): at the book's width, metrics told apart by
-    colour and hatching, the legend below the bars.
-    """
-    from ecgkeras.plot import PALETTE, REFERENCE_COLOR, book_figure, book_style, enforce_book_fonts, wrap_label
-
-    table = summarize(results, metrics)
-    models = [name for name in table.index if name != "Majority class"]
-    with book_style():
-        fig, ax = book_figure(1, 1, height_in=3.8)
-        width = 0.8 / len(metrics)
-        for i, metric in enumerate(metrics):
-            ax.bar(np.arange(len(models)) + (i - (len(metrics) - 1) / 2) * width, table.loc[models, f"{metric} mean"],
-                   width, yerr=table.loc[models, f"{metric} sd"], capsize=3, label=metric.replace("_", " "),
-                   color=PALETTE[i % len(PALETTE)], hatch=("", "//", "..", "xx")[i % 4], edgecolor="white",
-                   linewidth=0.5)
-        ax.axhline(table.loc["Majority class", "accuracy mean"], color=REFERENCE_COLOR, linestyle="--",
-                   label="majority class (accuracy)")
-        first = results.iloc[0]
-        ax.set(xticks=np.arange(len(models)), ylim=(0, 1),
-               title=f"{first['data']}, {first['protocol']}, leads {first['leads']}")
-        ax.set_xticklabels([wrap_label(model, 11) for model in models])
-        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=len(metrics) + 1)
-        enforce_book_fonts(fig)
-    return fig
-
-
-def plot_runs(runs: dict, metric: str = "accuracy"):
-    """Several ``reproduce`` runs side by side: mean ± sd of one metric per model (chapter 12).
-
-    Args:
-        runs: title -> tidy results of :func:`read_results` / :func:`published_results`, e.g.
-            ``{"naive, 12 leads": ..., "leak-free, 12 leads": ...}``.
-        metric: one of ``METRICS``.
-
-    Returns:
-        The matplotlib Figure: one row per model, one marker per run (mean over folds and seeds,
-        bars ± sd), and each run's majority-class accuracy as a dotted line of its colour. Runs
-        differ by colour and marker shape (book style, ``ecgkeras.plot``); the legend is above.
-    """
-    from ecgkeras.plot import MARKERS, PALETTE, book_figure, book_style, enforce_book_fonts
-
-    if not runs:
-        raise ValueError("runs must hold at least one title -> results table")
-    if metric not in METRICS:
-        raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
-    tables = {title: summarize(results, (metric,)) for title, results in runs.items()}
-    models = list(dict.fromkeys(m for table in tables.values() for m in table.index if m != "Majority class"))
-    with book_style():
-        fig, ax = book_figure(1, 1, height_in=0.5 * len(models) + 0.3 * -(-len(tables) // 2) + 1.4)
-        offsets = np.linspace(-0.25, 0.25, len(tables)) if len(tables) > 1 else [0.0]
-        for i, (title, table) in enumerate(tables.items()):
-            rows = [m for m in models if m in table.index]
-            colour = PALETTE[i % len(PALETTE)]
-            ax.errorbar(table.loc[rows, f"{metric} mean"], [models.index(m) + offsets[i] for m in rows],
-                        xerr=table.loc[rows, f"{metric} sd"], fmt=MARKERS[i % len(MARKERS)], capsize=3, color=colour,
-                        label=title)
-            if metric == "accuracy":
-                ax.axvline(table.loc["Majority class", "accuracy mean"], color=colour, linestyle=":")
-        ax.set(yticks=range(len(models)), yticklabels=models, xlim=(0, 1),
-               xlabel=f"{metric.replace('_', ' ')} (mean ± sd over folds and seeds)" +
-                      ("; dotted: always the largest class" if metric == "accuracy" else ""))
-        ax.invert_yaxis()
-        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=min(2, len(tables)), frameon=False)
-        enforce_book_fonts(fig)
-    return fig
 
 
 def _check_choice(name: str, value, accepted: tuple) -> None:
     if value not in accepted:
         raise ValueError(f"{name} must be one of {list(accepted)}, got {value!r}")
-
-
-def _claim_folder(out: Path, settings: dict) -> None:
-    """Create ``out`` and record the settings; refuse a folder used with other settings.
-
-    ``data`` is recorded as :func:`portable_data` gives it. A folder that recorded the same data
-    folder in another spelling resumes (:func:`_same_data`); if it recorded an absolute path, its
-    ``settings.json`` is rewritten with the portable form.
-    """
-    out.mkdir(parents=True, exist_ok=True)
-    recorded = out / "settings.json"
-    current = json.loads(json.dumps(settings))
-    portable = current | {"data": portable_data(current["data"])} if "data" in current else current
-    if recorded.exists():
-        previous = json.loads(recorded.read_text())
-        changed = sorted(k for k in current | previous if k != "data" and previous.get(k) != current.get(k))
-        if not _same_data(previous.get("data"), current.get("data")):
-            changed = sorted([*changed, "data"])
-        if changed:
-            unset = ("data" in changed and MENDELEY_DIR_VARIABLE in str(previous.get("data"))
-                     and not os.environ.get("ECGKERAS_MENDELEY_DIR"))
-            raise ValueError(f"{out} holds runs made with other settings ({', '.join(changed)} differ); "
-                             + ("it records data as mendeley:$ECGKERAS_MENDELEY_DIR, which is not set: set "
-                                "it to the images' folder; or " if unset else "")
-                             + "use another --out folder, or delete this one to start again")
-        if _is_absolute_data(previous.get("data")):
-            _atomic_write(recorded, json.dumps(previous | {"data": portable["data"]}, indent=1))
-    else:
-        _atomic_write(recorded, json.dumps(portable, indent=1))
-    (out / "runs").mkdir(exist_ok=True)
-    (out / "predictions").mkdir(exist_ok=True)
-
-
-#: How ``data`` is recorded when its folder is the one ``ECGKERAS_MENDELEY_DIR`` names.
-MENDELEY_DIR_VARIABLE = "$ECGKERAS_MENDELEY_DIR"
-
-
-def portable_path(path) -> str:
-    """``path`` as results may record it: never this machine's absolute path.
-
-    Relative to the current directory when ``path`` lies under it or under its parent (from the
-    repository root, ``/work/shared/data/x`` gives ``../shared/data/x``); else its last part alone
-    (``/tmp/abc/images`` gives ``images``). POSIX separators.
-    """
-    absolute = os.path.abspath(os.path.expanduser(os.fspath(path)))
-    try:
-        relative = Path(os.path.relpath(absolute, os.getcwd()))
-    except ValueError:  # another drive (Windows)
-        return Path(absolute).name
-    climbs = len(relative.parts) - len([part for part in relative.parts if part != ".."])
-    return relative.as_posix() if climbs <= 1 else Path(absolute).name
-
-
-def portable_data(data):
-    """``data`` as ``reproduce`` records it (``settings.json``, so ``results.csv``, ``summary.md``).
-
-    ``"mendeley:$ECGKERAS_MENDELEY_DIR"`` when the folder is the one ``ECGKERAS_MENDELEY_DIR``
-    names; else ``"mendeley:"`` and :func:`portable_path` of the folder (from the repository root,
-    ``"mendeley:../shared/data/mendeley-distinct"``); ``"synthetic"`` as it is. :func:`load_data`
-    reads every form, and a folder recorded in one form resumes with another.
-    """
-    if not isinstance(data, str) or not data.startswith("mendeley:"):
-        return data
-    spec = data.removeprefix("mendeley:")
-    if _names_variable(spec):
-        return data
-    variable = config.mendeley_dir()
-    if variable is not None and Path(spec).expanduser().resolve() == variable.resolve():
-        return f"mendeley:{MENDELEY_DIR_VARIABLE}"
-    return f"mendeley:{portable_path(spec)}"
-
-
-def _names_variable(spec: str) -> bool:
-    return spec == MENDELEY_DIR_VARIABLE or spec.startswith(f"{MENDELEY_DIR_VARIABLE}/")
-
-
-def _expand_variable(spec: str) -> str:
-    """``spec`` with a leading ``$ECGKERAS_MENDELEY_DIR`` replaced by that variable's value, when set."""
-    value = os.environ.get("ECGKERAS_MENDELEY_DIR")
-    if value and _names_variable(spec):
-        return value + spec.removeprefix(MENDELEY_DIR_VARIABLE)
-    return spec
-
-
-def _same_data(recorded, current) -> bool:
-    """Whether two ``data`` values name the same data, however the folder is spelled.
-
-    Equal values, or ``mendeley:`` folders that are one folder here (a relative path, an absolute
-    one, ``$ECGKERAS_MENDELEY_DIR``). Where one of them is no folder on this machine (an absolute
-    path recorded on another machine, a folder's name alone), folders of the same name count as
-    the same.
-    """
-    if recorded == current:
-        return True
-    if not all(isinstance(data, str) and data.startswith("mendeley:") for data in (recorded, current)):
-        return False
-    folders = [Path(_expand_variable(data.removeprefix("mendeley:"))).expanduser().resolve()
-               for data in (recorded, current)]
-    if all(folder.is_dir() for folder in folders):
-        return folders[0] == folders[1]
-    return folders[0].name == folders[1].name
-
-
-def _is_absolute_data(data) -> bool:
-    return (isinstance(data, str) and data.startswith("mendeley:")
-            and Path(data.removeprefix("mendeley:")).expanduser().is_absolute())
 
 
 def _relative_files(dataset: ECGDataset) -> ECGDataset:
@@ -698,12 +352,6 @@ def _relative_files(dataset: ECGDataset) -> ECGDataset:
     return replace(dataset, files=tuple(relative(file) for file in dataset.files))
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.partial")
-    temporary.write_text(text)
-    os.replace(temporary, path)
-
-
 def branch_features(model, views: dict) -> dict[str, np.ndarray]:
     """Each branch's deep features of the test split: ``{"features_time": float32 (n_test, 64), ...}``.
 
@@ -716,25 +364,3 @@ def branch_features(model, views: dict) -> dict[str, np.ndarray]:
     model_views = [view for view in VIEWS if view in {tensor.name for tensor in model.inputs}]
     return {f"features_{view}": predict_in_batches(feature_model(model, view), views["test"][view])
             for view in model_views}
-
-
-def _save_run(out: Path, model_name: str, fold: int, seed: int, result: RunResult, splits, views,
-              report, environment: dict) -> None:
-    """Write the predictions, then the run file (its presence marks the run as finished).
-    ``environment``: :func:`ecgkeras.environment.run_provenance` taken when ``reproduce`` started
-    (the code it loaded then; later edits to the checkout do not change a running process)."""
-    name = run_name(model_name, fold, seed)
-    test = splits["test"]
-    partial = out / "predictions" / f".{name}.partial.npz"
-    np.savez_compressed(partial, labels=test.labels, probabilities=result.probabilities, groups=test.groups,
-                        files=np.array(test.files or [], dtype=str), **branch_features(result.model, views))
-    os.replace(partial, out / "predictions" / f"{name}.npz")
-    values = {metric: result.metrics[metric] for metric in METRICS}
-    values |= {"majority_baseline": result.metrics["majority_baseline"], "epochs": len(result.history["loss"]),
-               "seconds": result.seconds, "seconds_per_epoch": result.seconds_per_epoch,
-               "train_size": report["sizes"]["train"], "test_size": report["sizes"]["test"]}
-    run = {"model": model_name, "fold": fold, "seed": seed, "values": values, "history": result.history,
-           "confusion_matrix": result.metrics["confusion_matrix"].tolist(),
-           "class_names": list(test.class_names), "leaked": report["leaked"],
-           "oversampling": report["oversampling"], "environment": environment}
-    _atomic_write(out / "runs" / f"{name}.json", json.dumps(run, indent=1))

@@ -2,7 +2,8 @@
 
 Chapters 1-3 (signals, views, class counts) and 4-8 (the models: ``model_figure``, ``plot_history``,
 ``plot_confusion_matrix``, ``plot_prediction``, ``plot_attention_map``, ``plot_attention_maps``,
-``plot_attention_weights``).
+``plot_attention_weights``) and 7-12 (the results of ``ecgkeras reproduce``: ``plot_summary``,
+``plot_runs``).
 Images from the Mendeley data set are CC BY 4.0 (Khan & Hussain 2021): pass ``attribution=True``
 to print the credit under them.
 
@@ -53,6 +54,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
 from ecgkeras.data.dataset import FS, LEAD_NAMES, REPORT_LAYOUT
+from ecgkeras.results import METRICS, summarize
 
 MENDELEY_CREDIT = "Image: Khan & Hussain (2021), ECG Images dataset of Cardiac Patients, CC BY 4.0"
 
@@ -698,4 +700,73 @@ def plot_attention_maps(maps: dict, token_hz=None, *, columns: int = 2, title: s
         ax.set_visible(False)
     fig.colorbar(image, ax=axes, label="attention weight", shrink=0.9)
     fig.suptitle(title)
+    return fig
+
+
+# Part III: the results of `ecgkeras reproduce` (chapters 7-12) -------------------------------
+
+def plot_summary(results, metrics=("accuracy", "macro_f1")):
+    """Bar chart of one ``reproduce`` run: mean ± sd per model and metric, with the majority-class accuracy as a line.
+
+    ``results`` is the tidy DataFrame of ``ecgkeras.results.read_results`` (``reproduce`` saves this
+    figure as ``summary.png``). Drawn in the book style: at the book's width, metrics told apart by
+    colour and hatching, the legend below the bars.
+    """
+    table = summarize(results, metrics)
+    models = [name for name in table.index if name != "Majority class"]
+    with book_style():
+        fig, ax = book_figure(1, 1, height_in=3.8)
+        width = 0.8 / len(metrics)
+        for i, metric in enumerate(metrics):
+            ax.bar(np.arange(len(models)) + (i - (len(metrics) - 1) / 2) * width, table.loc[models, f"{metric} mean"],
+                   width, yerr=table.loc[models, f"{metric} sd"], capsize=3, label=metric.replace("_", " "),
+                   color=PALETTE[i % len(PALETTE)], hatch=("", "//", "..", "xx")[i % 4], edgecolor="white",
+                   linewidth=0.5)
+        ax.axhline(table.loc["Majority class", "accuracy mean"], color=REFERENCE_COLOR, linestyle="--",
+                   label="majority class (accuracy)")
+        first = results.iloc[0]
+        ax.set(xticks=np.arange(len(models)), ylim=(0, 1),
+               title=f"{first['data']}, {first['protocol']}, leads {first['leads']}")
+        ax.set_xticklabels([wrap_label(model, 11) for model in models])
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=len(metrics) + 1)
+        enforce_book_fonts(fig)
+    return fig
+
+
+def plot_runs(runs: dict, metric: str = "accuracy"):
+    """Several ``reproduce`` runs side by side: mean ± sd of one metric per model (chapter 12).
+
+    Args:
+        runs: title -> tidy results of ``ecgkeras.results.read_results`` / ``published_results``, e.g.
+            ``{"naive, 12 leads": ..., "leak-free, 12 leads": ...}``.
+        metric: one of ``METRICS``.
+
+    Returns:
+        The matplotlib Figure: one row per model, one marker per run (mean over folds and seeds,
+        bars ± sd), and each run's majority-class accuracy as a dotted line of its colour. Runs
+        differ by colour and marker shape (book style); the legend is above.
+    """
+    if not runs:
+        raise ValueError("runs must hold at least one title -> results table")
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+    tables = {title: summarize(results, (metric,)) for title, results in runs.items()}
+    models = list(dict.fromkeys(m for table in tables.values() for m in table.index if m != "Majority class"))
+    with book_style():
+        fig, ax = book_figure(1, 1, height_in=0.5 * len(models) + 0.3 * -(-len(tables) // 2) + 1.4)
+        offsets = np.linspace(-0.25, 0.25, len(tables)) if len(tables) > 1 else [0.0]
+        for i, (title, table) in enumerate(tables.items()):
+            rows = [m for m in models if m in table.index]
+            colour = PALETTE[i % len(PALETTE)]
+            ax.errorbar(table.loc[rows, f"{metric} mean"], [models.index(m) + offsets[i] for m in rows],
+                        xerr=table.loc[rows, f"{metric} sd"], fmt=MARKERS[i % len(MARKERS)], capsize=3, color=colour,
+                        label=title)
+            if metric == "accuracy":
+                ax.axvline(table.loc["Majority class", "accuracy mean"], color=colour, linestyle=":")
+        ax.set(yticks=range(len(models)), yticklabels=models, xlim=(0, 1),
+               xlabel=f"{metric.replace('_', ' ')} (mean ± sd over folds and seeds)" +
+                      ("; dotted: always the largest class" if metric == "accuracy" else ""))
+        ax.invert_yaxis()
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=min(2, len(tables)), frameon=False)
+        enforce_book_fonts(fig)
     return fig

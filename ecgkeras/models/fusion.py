@@ -18,12 +18,12 @@ nested encoder model ``f"{view}_encoder"`` (see :func:`feature_model`).
 from __future__ import annotations
 
 import inspect
-import re
 
 import keras
 from keras import layers
 
 from ecgkeras.models.encoders import ENCODER_BUILDERS, check_input_shape
+from ecgkeras.results import model_slug
 
 VIEWS = ("time", "scalogram", "spectrum")
 FUSIONS = ("concat", "late", "attention")
@@ -176,7 +176,7 @@ def build_model(model_name: str, input_shapes: dict, **options) -> keras.Model:
     missing = [view for view in views if view not in input_shapes]
     if missing:
         raise ValueError(f"model {model_name!r} needs input_shapes for views {views}; missing {missing}")
-    options.setdefault("name", re.sub(r"[^0-9a-z]+", "_", model_name.lower()).strip("_"))
+    options.setdefault("name", model_slug(model_name))
     return build_classifier({view: input_shapes[view] for view in views}, fusion=fusion, **options)
 
 

@@ -1,0 +1,408 @@
+"""The results folder of ``ecgkeras reproduce``: its names, how it is written, how it is read (chapters 7-12).
+
+One folder per ``reproduce`` command (the committed ones are under ``results/``, listed in
+:data:`PUBLISHED_RUNS`)::
+
+    <out>/
+        settings.json               the command's settings (data, protocol, folds, leads, ...)
+        runs/<name>.json            one finished run: metrics, history, confusion matrix, provenance
+        predictions/<name>.npz      its test fold: labels, probabilities, groups, files, features_<view>
+        results.csv                 tidy: one row per data, protocol, leads, model, fold, seed, metric
+        summary.md, summary.png     mean and spread per model, with the majority baseline
+        analysis/                   analysis.json and figures (``ecgkeras analyze``, chapters 9 and 10)
+
+``<name>`` is :func:`run_name`, e.g. ``hybrid_1_fold0_seed0``.
+
+Who writes it: ``ecgkeras.experiment.reproduce`` (:func:`_claim_folder`, :func:`_save_run`, then
+``results.csv`` and the summary) and ``ecgkeras.analyze.analyze`` (``analysis/``). Every file is
+written with :func:`atomic_file`, so an interrupted command never leaves a half-written file that
+a rerun would trust; a run file is written last, and its presence marks the run as finished.
+
+Who reads it: :func:`finished_runs` and :func:`read_results` (``reproduce``, ``ecgkeras
+analyze``), ``ecgkeras.analyze.load_predictions`` (the predictions), and the chapters 7-12 through
+:func:`published_results`, :func:`published_folder` and :func:`published_analysis`.
+
+Importing this module does not import Keras (only :func:`summarize` does, for the models' order).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from ecgkeras import config
+
+#: Metrics written per run (floats in 0..1), in the order of the summary table.
+METRICS = ("accuracy", "macro_f1", "macro_precision", "macro_recall")
+
+#: How ``data`` is recorded when its folder is the one ``ECGKERAS_MENDELEY_DIR`` names.
+MENDELEY_DIR_VARIABLE = "$ECGKERAS_MENDELEY_DIR"
+
+
+# Names ------------------------------------------------------------------------------------------
+
+def model_slug(model_name: str) -> str:
+    """A model's name in file and layer names: ``"Hybrid 1"`` -> ``"hybrid_1"``."""
+    return re.sub(r"[^0-9a-z]+", "_", model_name.lower()).strip("_")
+
+
+def run_name(model_name: str, fold: int, seed: int) -> str:
+    """File stem of one run, e.g. ``"hybrid_1_fold0_seed0"``."""
+    return f"{model_slug(model_name)}_fold{fold}_seed{seed}"
+
+
+# Writing ----------------------------------------------------------------------------------------
+
+@contextmanager
+def atomic_file(path: Path):
+    """An open binary file that becomes ``path`` only when the ``with`` block ends without error.
+
+    The bytes go to a hidden temporary file of a unique name in the same folder (``.<name>.<hex>.partial``),
+    which is then renamed to ``path`` (one step: a reader sees the old file or the whole new one).
+    On an error the temporary file is removed and ``path`` is left as it was::
+
+        with atomic_file(out / "settings.json") as file:
+            file.write(text.encode())
+    """
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.partial")
+    try:
+        with open(temporary, "xb") as file:
+            yield file
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` through :func:`atomic_file`."""
+    with atomic_file(path) as file:
+        file.write(text.encode("utf-8"))
+
+
+def _claim_folder(out: Path, settings: dict) -> None:
+    """Create ``out`` and record the settings; refuse a folder used with other settings.
+
+    ``data`` is recorded as :func:`portable_data` gives it. A folder that recorded the same data
+    folder in another spelling resumes (:func:`_same_data`); if it recorded an absolute path, its
+    ``settings.json`` is rewritten with the portable form.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    recorded = out / "settings.json"
+    current = json.loads(json.dumps(settings))
+    portable = current | {"data": portable_data(current["data"])} if "data" in current else current
+    if recorded.exists():
+        previous = json.loads(recorded.read_text())
+        changed = sorted(k for k in current | previous if k != "data" and previous.get(k) != current.get(k))
+        if not _same_data(previous.get("data"), current.get("data")):
+            changed = sorted([*changed, "data"])
+        if changed:
+            unset = ("data" in changed and MENDELEY_DIR_VARIABLE in str(previous.get("data"))
+                     and not os.environ.get("ECGKERAS_MENDELEY_DIR"))
+            raise ValueError(f"{out} holds runs made with other settings ({', '.join(changed)} differ); "
+                             + ("it records data as mendeley:$ECGKERAS_MENDELEY_DIR, which is not set: set "
+                                "it to the images' folder; or " if unset else "")
+                             + "use another --out folder, or delete this one to start again")
+        if _is_absolute_data(previous.get("data")):
+            write_text_atomically(recorded, json.dumps(previous | {"data": portable["data"]}, indent=1))
+    else:
+        write_text_atomically(recorded, json.dumps(portable, indent=1))
+    (out / "runs").mkdir(exist_ok=True)
+    (out / "predictions").mkdir(exist_ok=True)
+
+
+def _save_run(out: Path, model_name: str, fold: int, seed: int, result, splits, features: dict,
+              report, environment: dict) -> None:
+    """Write the predictions, then the run file (its presence marks the run as finished).
+
+    Args:
+        result: the ``ecgkeras.experiment.RunResult`` of the run.
+        splits: its ``{"train", "val", "test"}`` datasets (the test split's labels, groups, files are saved).
+        features: ``ecgkeras.experiment.branch_features`` of the test split, float32 (n_test, 64) per branch.
+        report: the fold's report from ``ecgkeras.experiment.cv_folds``.
+        environment: :func:`ecgkeras.environment.run_provenance` taken when ``reproduce`` started
+            (the code it loaded then; later edits to the checkout do not change a running process).
+    """
+    name = run_name(model_name, fold, seed)
+    test = splits["test"]
+    with atomic_file(out / "predictions" / f"{name}.npz") as file:
+        np.savez_compressed(file, labels=test.labels, probabilities=result.probabilities, groups=test.groups,
+                            files=np.array(test.files or [], dtype=str), **features)
+    values = {metric: result.metrics[metric] for metric in METRICS}
+    values |= {"majority_baseline": result.metrics["majority_baseline"], "epochs": len(result.history["loss"]),
+               "seconds": result.seconds, "seconds_per_epoch": result.seconds_per_epoch,
+               "train_size": report["sizes"]["train"], "test_size": report["sizes"]["test"]}
+    run = {"model": model_name, "fold": fold, "seed": seed, "values": values, "history": result.history,
+           "confusion_matrix": result.metrics["confusion_matrix"].tolist(),
+           "class_names": list(test.class_names), "leaked": report["leaked"],
+           "oversampling": report["oversampling"], "environment": environment}
+    write_text_atomically(out / "runs" / f"{name}.json", json.dumps(run, indent=1))
+
+
+# Portable data names (no absolute path of this machine is recorded) --------------------------
+
+def portable_path(path) -> str:
+    """``path`` as results may record it: never this machine's absolute path.
+
+    Relative to the current directory when ``path`` lies under it or under its parent (from the
+    repository root, ``/work/shared/data/x`` gives ``../shared/data/x``); else its last part alone
+    (``/tmp/abc/images`` gives ``images``). POSIX separators.
+    """
+    absolute = os.path.abspath(os.path.expanduser(os.fspath(path)))
+    try:
+        relative = Path(os.path.relpath(absolute, os.getcwd()))
+    except ValueError:  # another drive (Windows)
+        return Path(absolute).name
+    climbs = len(relative.parts) - len([part for part in relative.parts if part != ".."])
+    return relative.as_posix() if climbs <= 1 else Path(absolute).name
+
+
+def portable_data(data):
+    """``data`` as ``reproduce`` records it (``settings.json``, so ``results.csv``, ``summary.md``).
+
+    ``"mendeley:$ECGKERAS_MENDELEY_DIR"`` when the folder is the one ``ECGKERAS_MENDELEY_DIR``
+    names; else ``"mendeley:"`` and :func:`portable_path` of the folder (from the repository root,
+    ``"mendeley:../shared/data/mendeley-distinct"``); ``"synthetic"`` as it is.
+    ``ecgkeras.experiment.load_data`` reads every form, and a folder recorded in one form resumes
+    with another.
+    """
+    if not isinstance(data, str) or not data.startswith("mendeley:"):
+        return data
+    spec = data.removeprefix("mendeley:")
+    if _names_variable(spec):
+        return data
+    variable = config.mendeley_dir()
+    if variable is not None and Path(spec).expanduser().resolve() == variable.resolve():
+        return f"mendeley:{MENDELEY_DIR_VARIABLE}"
+    return f"mendeley:{portable_path(spec)}"
+
+
+def _names_variable(spec: str) -> bool:
+    return spec == MENDELEY_DIR_VARIABLE or spec.startswith(f"{MENDELEY_DIR_VARIABLE}/")
+
+
+def _expand_variable(spec: str) -> str:
+    """``spec`` with a leading ``$ECGKERAS_MENDELEY_DIR`` replaced by that variable's value, when set."""
+    value = os.environ.get("ECGKERAS_MENDELEY_DIR")
+    if value and _names_variable(spec):
+        return value + spec.removeprefix(MENDELEY_DIR_VARIABLE)
+    return spec
+
+
+def _same_data(recorded, current) -> bool:
+    """Whether two ``data`` values name the same data, however the folder is spelled.
+
+    Equal values, or ``mendeley:`` folders that are one folder here (a relative path, an absolute
+    one, ``$ECGKERAS_MENDELEY_DIR``). Where one of them is no folder on this machine (an absolute
+    path recorded on another machine, a folder's name alone), folders of the same name count as
+    the same.
+    """
+    if recorded == current:
+        return True
+    if not all(isinstance(data, str) and data.startswith("mendeley:") for data in (recorded, current)):
+        return False
+    folders = [Path(_expand_variable(data.removeprefix("mendeley:"))).expanduser().resolve()
+               for data in (recorded, current)]
+    if all(folder.is_dir() for folder in folders):
+        return folders[0] == folders[1]
+    return folders[0].name == folders[1].name
+
+
+def _is_absolute_data(data) -> bool:
+    return (isinstance(data, str) and data.startswith("mendeley:")
+            and Path(data.removeprefix("mendeley:")).expanduser().is_absolute())
+
+
+# Reading ----------------------------------------------------------------------------------------
+
+def finished_runs(folder) -> list[dict]:
+    """The run files of a ``reproduce`` folder (``runs/*.json``, sorted by name), as dicts.
+
+    Raises:
+        FileNotFoundError: no run is finished yet.
+    """
+    folder = Path(folder)
+    files = sorted((folder / "runs").glob("*.json"))
+    if not files:
+        raise FileNotFoundError(f"{folder}: no finished runs in {folder / 'runs'}; run `ecgkeras reproduce --out {folder}`")
+    return [json.loads(path.read_text()) for path in files]
+
+
+def read_results(folder):
+    """The tidy results of a ``reproduce`` folder, from its finished run files.
+
+    Returns:
+        pandas DataFrame with columns data, protocol, leads, model, fold, seed, metric, value;
+        metrics are ``METRICS`` plus "majority_baseline", "epochs", "seconds", "seconds_per_epoch"
+        and "train_size", "test_size".
+    """
+    import pandas as pd
+
+    folder = Path(folder)
+    settings = json.loads((folder / "settings.json").read_text())
+    rows = []
+    for run in finished_runs(folder):
+        for metric, value in run["values"].items():
+            rows.append({"data": settings["data"], "protocol": settings["protocol"], "leads": settings["leads"],
+                         "model": run["model"], "fold": run["fold"], "seed": run["seed"],
+                         "metric": metric, "value": value})
+    return pd.DataFrame(rows)
+
+
+def summarize(results, metrics=("accuracy", "macro_f1")):
+    """Mean and standard deviation over folds and seeds, per model (rows in ``MODEL_SPECS`` order).
+
+    Args:
+        results: the tidy DataFrame of :func:`read_results`.
+        metrics: metric names to show.
+
+    Returns:
+        pandas DataFrame indexed by model, with columns ``f"{metric} mean"``, ``f"{metric} sd"``
+        and "runs"; the last row, "Majority class", is the accuracy of always predicting the test
+        fold's largest class.
+    """
+    import pandas as pd
+
+    from ecgkeras.models import MODEL_SPECS
+
+    wide = results.pivot_table(index=["model", "fold", "seed"], columns="metric", values="value").reset_index()
+    order = [name for name in MODEL_SPECS if name in set(wide["model"])]
+    table = pd.DataFrame(index=order)
+    for metric in metrics:
+        grouped = wide.groupby("model")[metric]
+        table[f"{metric} mean"] = grouped.mean()
+        table[f"{metric} sd"] = grouped.std(ddof=1)
+    table["runs"] = wide.groupby("model").size()
+    baseline = wide.drop_duplicates(["fold", "seed"])["majority_baseline"]
+    majority = dict.fromkeys(table.columns, np.nan) | {"runs": len(baseline)}
+    if "accuracy" in metrics:
+        majority |= {"accuracy mean": baseline.mean(), "accuracy sd": baseline.std(ddof=1)}
+    table.loc["Majority class"] = majority
+    return table
+
+
+def summary_markdown(results, metrics=METRICS) -> str:
+    """A markdown table of :func:`summarize`: "mean ± sd" per model and metric."""
+    table = summarize(results, metrics)
+    first = results.iloc[0]
+    runs = results.drop_duplicates(["fold", "seed"])
+    lines = [f"Data {first['data']}, protocol {first['protocol']}, leads {first['leads']}: "
+             f"{runs['fold'].nunique()} folds x {runs['seed'].nunique()} seed(s); mean ± sd over runs.", "",
+             "| model | " + " | ".join(metrics) + " | runs |", "|---" * (len(metrics) + 2) + "|"]
+    for model, row in table.iterrows():
+        cells = ["" if np.isnan(row[f"{m} mean"]) else f"{row[f'{m} mean']:.3f} ± {row[f'{m} sd']:.3f}"
+                 for m in metrics]
+        lines.append(f"| {model} | " + " | ".join(cells) + f" | {int(row['runs'])} |")
+    return "\n".join(lines) + "\n"
+
+
+# The committed runs -----------------------------------------------------------------------------
+
+#: The committed ``reproduce`` runs that the chapters read (7-12), by the title the chapters give
+#: them; each folder's command is in ``results/README.md``. The leak-free runs of the real images
+#: train every model with five seeds, the others with one.
+PUBLISHED_RUNS = {
+    "naive, 12 leads": "mendeley-distinct/naive-12-leads",
+    "leak-free, 12 leads": "mendeley-distinct/leak-free-12-leads-5-seeds",
+    "naive, lead II": "mendeley-distinct/naive-lead-II",
+    "leak-free, lead II": "mendeley-distinct/leak-free-lead-II-5-seeds",
+    "synthetic, leak-free": "synthetic/leak-free-12-leads",
+}
+
+
+def published_file(relative: str) -> Path:
+    """A committed file under ``results/``, e.g. ``"synthetic/leak-free-12-leads/results.csv"``.
+
+    Read in place when ``ecgkeras`` runs from a clone of the book's repository; else (Colab)
+    downloaded once from the repository into ``config.cache_dir() / "results"``.
+
+    Raises:
+        FileNotFoundError: in a clone, the file is not there (``results/README.md`` names the
+            command that makes it).
+    """
+    root = config.repository_root()
+    if root is not None:
+        local = root / "results" / relative
+        if not local.is_file():
+            raise FileNotFoundError(f"results/{relative} not found in this clone; see results/README.md for "
+                                    "the command that makes it")
+        return local
+    import pooch
+
+    target = config.cache_dir() / "results" / relative
+    if target.is_file():
+        return target
+    url = f"{config.REPOSITORY}/raw/{config.BRANCH}/results/{relative}"
+    try:
+        return Path(pooch.retrieve(url, known_hash=None, path=target.parent, fname=target.name,
+                                   progressbar=False))
+    except Exception as error:  # noqa: BLE001 - no network, a wrong URL, a file not published
+        raise PublishedResultsUnavailable(relative, url, target, error) from error
+
+
+class PublishedResultsUnavailable(FileNotFoundError):
+    """The committed results a chapter reads could not be found or downloaded (chapters 7-12).
+
+    One message says what is missing, where it was looked for and how to get it.
+    """
+
+    def __init__(self, relative: str, url: str, target: Path, error: Exception):
+        super().__init__(
+            f"The committed results file results/{relative} is not available: ecgkeras is not "
+            f"running from a clone of the book's repository, the file is not in the cache "
+            f"({target}), and downloading it from {url} failed ({type(error).__name__}). "
+            f"To get it: run the chapter from a clone of {config.REPOSITORY} (git clone, then "
+            f"pip install -e .), or copy the repository's results/ folder to "
+            f"$ECGKERAS_CACHE_DIR/results (ECGKERAS_CACHE_DIR defaults to ~/.cache/ecgkeras), or "
+            f"check the network and the repository URL (ecgkeras.config.REPOSITORY)."
+        )
+
+
+def published_results(name: str):
+    """The tidy results of a committed ``reproduce`` run, e.g. ``PUBLISHED_RUNS["leak-free, 12 leads"]``.
+
+    Read with :func:`published_file` (in place in a clone, downloaded once in Colab). A name
+    ending in ``.csv`` is read as it is (e.g. ``"mendeley-distinct/ablation-1d-cnn.csv"``).
+    ``results/README.md`` names the command that made each file.
+
+    Returns:
+        pandas DataFrame (for a ``reproduce`` run: as :func:`read_results`).
+    """
+    import pandas as pd
+
+    return pd.read_csv(published_file(name if name.endswith(".csv") else f"{name}/results.csv"))
+
+
+def published_folder(name: str) -> Path:
+    """A committed ``reproduce`` folder, ready for ``ecgkeras.analyze`` (chapters 9, 10 and 12).
+
+    In a clone, the folder itself. Elsewhere (Colab), its ``settings.json``, ``results.csv`` and
+    the run file and predictions of every finished run listed there are downloaded once (a few
+    MB) into the cache folder, which is returned.
+
+    Raises:
+        FileNotFoundError: no such committed run (``results/README.md`` lists them).
+    """
+    results = published_results(name)
+    folder = published_file(f"{name}/settings.json").parent
+    for run in results[["model", "fold", "seed"]].drop_duplicates().itertuples(index=False):
+        stem = run_name(run.model, run.fold, run.seed)
+        published_file(f"{name}/runs/{stem}.json")
+        published_file(f"{name}/predictions/{stem}.npz")
+    return folder
+
+
+def published_analysis(name: str) -> dict:
+    """The committed ``analysis.json`` of a ``reproduce`` run (what ``ecgkeras analyze`` wrote
+    into its ``analysis/`` folder), e.g. ``PUBLISHED_RUNS["leak-free, 12 leads"]``.
+
+    Chapters 10 and 12 read it in quick mode instead of re-running the analysis over every
+    seed. Read with :func:`published_file` (in place in a clone, downloaded once in Colab).
+    """
+    return json.loads(published_file(f"{name}/analysis/analysis.json").read_text())
