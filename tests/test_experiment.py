@@ -20,6 +20,7 @@ from ecgkeras.data.dataset import ECGDataset
 from ecgkeras.data.synthetic import make_dataset
 from ecgkeras.experiment import (
     METRICS,
+    PUBLISHED_RUNS,
     branch_features,
     cv_folds,
     finished_runs,
@@ -507,3 +508,36 @@ def test_train_and_evaluate_trains_a_model_built_on_the_page(tmp_path):
     unnamed = keras.Model(signal, keras.layers.Dense(4, activation="softmax")(pooled))
     with pytest.raises(ValueError, match=r"inputs \['signal'\] that are not views"):
         train_and_evaluate(unnamed, splits, views, train_config=ONE_EPOCH)
+
+
+def test_the_runs_the_chapters_read_are_committed_complete_and_listed():
+    """PUBLISHED_RUNS, the registry the chapters read, and the committed folders agree both ways."""
+    listed = dict(_committed_reproduce_commands())
+    for title, name in PUBLISHED_RUNS.items():
+        folder = REPO / "results" / name
+        assert name in listed, f"{title!r}: {name} has no command in results/README.md"
+        for part in ("settings.json", "results.csv", "analysis/analysis.json"):
+            assert (folder / part).is_file(), f"{title!r}: results/{name}/{part} is not committed"
+        command = shlex.split(listed[name])
+        folds, seeds = (int(command[command.index(option) + 1]) for option in ("--folds", "--seeds"))
+        finished = {(run["model"], run["fold"], run["seed"]) for run in finished_runs(folder)}
+        assert len(finished) == len(MODEL_SPECS) * folds * seeds, \
+            f"{title!r}: results/{name} is not finished ({len(finished)} runs)"
+        assert len(published_results(name).drop_duplicates(["model", "fold", "seed"])) == len(finished), \
+            f"{title!r}: results/{name}/results.csv does not hold every finished run"
+        analysed = published_analysis(name)
+        assert sorted(analysed["folds"]) == [str(seed) for seed in range(seeds)], \
+            f"{title!r}: the analysis.json of results/{name} does not cover every seed; rerun ecgkeras analyze"
+    committed = {f"{path.parent.parent.name}/{path.parent.name}"
+                 for path in (REPO / "results").glob("*/*/settings.json")}
+    assert committed <= set(PUBLISHED_RUNS.values()) | set(listed), "a committed folder has no command in results/README.md"
+
+
+def test_readme_result_tables_are_those_of_the_committed_runs():
+    """README.md's tables of the real-image runs are printed from the folders, never typed."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, str(REPO / "tools" / "readme_results.py"), "--check"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -9,6 +9,8 @@ epochs (tracing), later epochs, branch features, saving.
 import sys, time, collections, keras
 import ecgkeras.experiment as ex
 import ecgkeras.train as tr
+from ecgkeras.environment import run_provenance
+from ecgkeras.results import _save_run as save_run
 from ecgkeras.train import TrainConfig
 T = collections.defaultdict(float)
 def timed(mod, name, key):
@@ -34,6 +36,7 @@ t0 = time.perf_counter()
 splits, report = ex.cv_folds(ds, folds=3, seed=0)[0]
 T["cv_folds"] = time.perf_counter() - t0
 views = ex.split_views(splits)
+provenance = run_provenance()
 import tempfile, pathlib
 out = pathlib.Path(tempfile.mkdtemp())
 (out / "predictions").mkdir()
@@ -42,7 +45,7 @@ for name in M.MODEL_SPECS:
     t = time.perf_counter()
     r = ex.train_and_evaluate(name, splits, views, train_config=TrainConfig(verbose=0), seed=0)
     T["train_and_evaluate"] += time.perf_counter() - t
-    t = time.perf_counter(); ex._save_run(out, name, 0, 0, r, splits, views, report); T["save_run"] += time.perf_counter() - t
+    t = time.perf_counter(); save_run(out, name, 0, 0, r, splits, ex.branch_features(r.model, views), report, provenance); T["save_run"] += time.perf_counter() - t
     print(name, len(r.history["loss"]), "epochs", round(r.seconds, 1), "s", flush=True)
     keras.utils.clear_session()
 T["total"] = time.perf_counter() - t0

@@ -5,10 +5,13 @@ Reads `results/mendeley-distinct/<run>/results.csv` and `<run>/analysis/analysis
 model's accuracy and macro F1 per run, the verdicts on the study's claims (correlated t-test
 across folds and seeds), and how far the seed moves each model's 5-fold mean.
 
-    python tools/readme_results.py
+    python tools/readme_results.py           # print the tables
+    python tools/readme_results.py --write   # put them into README.md between its markers
+    python tools/readme_results.py --check   # exit 1 if README.md's tables are not these
 """
 import json
 import os
+import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from pathlib import Path
 
@@ -18,12 +21,19 @@ from ecgkeras.analyze import pair_verdict, seed_table
 from ecgkeras.experiment import read_results, summarize
 from ecgkeras.models import MODEL_SPECS
 
-ROOT = Path(__file__).resolve().parent.parent / "results" / "mendeley-distinct"
+REPO = Path(__file__).resolve().parent.parent
+ROOT = REPO / "results" / "mendeley-distinct"
+START, END = "<!-- tables of tools/readme_results.py: start -->", "<!-- tables of tools/readme_results.py: end -->"
+blocks = []
 RUNS = {"naive, 12 leads": "naive-12-leads", "leak-free, 12 leads": "leak-free-12-leads-5-seeds",
         "naive, lead II": "naive-lead-II", "leak-free, lead II": "leak-free-lead-II-5-seeds"}
 CLAIMS = {"Hybrid 1 beats the 2D-CNN (study)": ("Hybrid 1", "2D-CNN", "better"),
           "Hybrid 2 adds nothing to Hybrid 1 (study)": ("Hybrid 1", "Hybrid 2", "not worse"),
           "Hybrid 2 beats the 2D-CNN (chapter 10)": ("Hybrid 2", "2D-CNN", "better")}
+
+
+def p_value(p: float) -> str:
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def markdown(table: pd.DataFrame) -> str:
@@ -46,7 +56,7 @@ for title, table in results.items():
                      if model != "Majority class" else f"{row['accuracy mean']:.3f}"
                      for model, row in s.iterrows()]
     index = [m if m != "Majority class" else "always the largest class" for m in s.index]
-print(markdown(pd.DataFrame(models, index=pd.Index(index, name="model"))), end="\n\n")
+blocks.append(markdown(pd.DataFrame(models, index=pd.Index(index, name="model"))))
 
 claims = {}
 for title, analysis in analyses.items():
@@ -55,11 +65,11 @@ for title, analysis in analyses.items():
         verdict, p_holds = pair_verdict(analysis, a, b, direction)
         seeds = seed_table(analysis, a, b).iloc[:-1]
         spread = (f", seeds {seeds['difference'].min():+.3f} to {seeds['difference'].max():+.3f}, bootstrap p "
-                  f"{seeds['p'].min():.3f}-{seeds['p'].max():.3f}" if len(seeds) > 1
-                  else f", bootstrap p {seeds['p'].iloc[0]:.3f}")
+                  f"{p_value(seeds['p'].min())} to {p_value(seeds['p'].max())}" if len(seeds) > 1
+                  else f", bootstrap p {p_value(seeds['p'].iloc[0])}")
         cells.append(f"**{verdict}** (P {p_holds:.2f}); {seeds['difference'].mean():+.3f}{spread}")
     claims[title] = cells
-print(markdown(pd.DataFrame(claims, index=pd.Index(list(CLAIMS), name="claim"))), end="\n\n")
+blocks.append(markdown(pd.DataFrame(claims, index=pd.Index(list(CLAIMS), name="claim"))))
 
 for title in ("leak-free, 12 leads", "leak-free, lead II"):
     table = results[title]
@@ -73,4 +83,32 @@ for title in ("leak-free, 12 leads", "leak-free, lead II"):
         "sd between folds": [f"{sd:.3f}" for sd in scores.std(axis=1, ddof=1).groupby("model").mean()]},
         index=pd.Index(per_seed.index, name=f"{title}, accuracy"))
     spread = spread.loc[[model for model in MODEL_SPECS if model in spread.index]]
-    print(markdown(spread), end="\n\n")
+    blocks.append(markdown(spread))
+
+rows = {}
+for title, analysis in analyses.items():
+    means = pd.DataFrame(analysis["complementarity_mean"])
+    for (source, measure), part in means.groupby(["source", "measure"], sort=False):
+        cells = [f"{row.value:.2f} ({row.chance:.2f})" for row in part.itertuples()]
+        rows[(title, source, measure)] = " / ".join(cells)
+pairs = " / ".join(f"{row.domain_a}-{row.domain_b}" for row in
+                   pd.DataFrame(next(iter(analyses.values()))["complementarity_mean"]).drop_duplicates(
+                       ["domain_a", "domain_b"]).itertuples())
+table = pd.Series(rows).unstack(level=0)
+table.index = [f"{source}: {measure.replace('_', ' ')}" for source, measure in table.index]
+table.index.name = f"mean over folds and seeds, value (chance); {pairs}"
+blocks.append(markdown(table[list(analyses)]))
+
+tables = "\n\n".join(blocks) + "\n"
+if len(sys.argv) == 1:
+    print(tables, end="")
+else:
+    readme = (REPO / "README.md").read_text()
+    if START not in readme or END not in readme:
+        sys.exit(f"README.md lacks the markers {START} and {END}")
+    head, rest = readme.split(START, 1)
+    updated = head + START + "\n" + tables + END + rest.split(END, 1)[1]
+    if sys.argv[1] == "--write":
+        (REPO / "README.md").write_text(updated)
+    elif updated != readme:
+        sys.exit("README.md's result tables differ from the committed runs: python tools/readme_results.py --write")
