@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ecgkeras import config
-from ecgkeras.data.dataset import ECGDataset
+from ecgkeras.data.dataset import LEAD_NAMES, ECGDataset
 from ecgkeras.data.splits import PROTOCOLS, group_kfold, leaked_share, one_file_per_ecg, oversample
 from ecgkeras.environment import run_provenance
 from ecgkeras.plot import plot_summary
@@ -111,20 +111,26 @@ def load_data(data: str = "synthetic", *, protocol: str = "leak-free", n: int | 
         from ecgkeras.data.synthetic import make_dataset
 
         return make_dataset(n or SYNTHETIC_SIZE[config.mode()], seed=seed)
-    if not isinstance(data, str) or not data.startswith("mendeley:"):
-        raise ValueError(f"data must be 'synthetic' or 'mendeley:PATH' (a folder of report images), got {data!r}")
     from ecgkeras.data.mendeley import load_mendeley, rebuild_release
 
-    root = Path(_expand_variable(data.removeprefix("mendeley:"))).expanduser()
-    if not root.is_dir():
-        raise FileNotFoundError(f"data={data!r}: no folder {root}; give the folder that holds the "
-                                "class folders of the Mendeley images (see chapter 1 for the download)")
+    root = _mendeley_folder(data)
     if protocol == "naive" and (root / "manifest.tsv").is_file():
         root = rebuild_release(root, config.cache_dir() / "release", link="symlink")
     dataset = load_mendeley(root, progress=False)
     if len(dataset) == 0:
         raise ValueError(f"data={data!r}: no image could be read")
     return dataset
+
+
+def _mendeley_folder(data) -> Path:
+    """The folder of ``data="mendeley:PATH"``, or an error that says what ``data`` must be."""
+    if not isinstance(data, str) or not data.startswith("mendeley:"):
+        raise ValueError(f"data must be 'synthetic' or 'mendeley:PATH' (a folder of report images), got {data!r}")
+    root = Path(_expand_variable(data.removeprefix("mendeley:"))).expanduser()
+    if not root.is_dir():
+        raise FileNotFoundError(f"data={data!r}: no folder {root}; give the folder that holds the "
+                                "class folders of the Mendeley images (see chapter 1 for the download)")
+    return root
 
 
 def cv_folds(dataset: ECGDataset, *, protocol: str = "leak-free", folds: int = 5, seed: int = 0,
@@ -284,6 +290,10 @@ def reproduce(data: str = "synthetic", *, protocol: str = "leak-free", folds: in
         raise ValueError(f"seeds must be an integer >= 1, got {seeds!r}")
     if not isinstance(folds, int) or folds < 2:
         raise ValueError(f"folds must be an integer >= 2, got {folds!r}")
+    if leads != "all" and leads not in LEAD_NAMES:
+        raise ValueError(f"unknown leads {leads!r}: give 'all' or one lead name of {list(LEAD_NAMES)}")
+    if data != "synthetic":
+        _mendeley_folder(data)  # checked before the folder is claimed, so that a typo does not lock it
     train_config = train_config or TrainConfig.from_mode()
     out = Path(out)
     settings = {"data": data, "protocol": protocol, "folds": folds, "leads": leads,

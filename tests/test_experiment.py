@@ -541,3 +541,12 @@ def test_readme_result_tables_are_those_of_the_committed_runs():
     done = subprocess.run([sys.executable, str(REPO / "tools" / "readme_results.py"), "--check"],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+@pytest.mark.parametrize("bad", [{"leads": "V7"}, {"data": "mendeley:/nowhere/at/all"}, {"data": "mendely:x"}])
+def test_bad_arguments_do_not_claim_the_folder(tmp_path, bad):
+    """Issue 15: a failed input check used to write settings.json first, so the corrected command was refused."""
+    arguments = {"data": "synthetic", "leads": "all"} | bad
+    with pytest.raises((ValueError, FileNotFoundError), match="unknown leads|no folder|data must be"):
+        reproduce(arguments["data"], leads=arguments["leads"], folds=2, out=tmp_path / "run")
+    assert not (tmp_path / "run" / "settings.json").exists()
