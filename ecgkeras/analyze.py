@@ -268,6 +268,7 @@ def analyze(folder, out=None, *, n_boot: int = 10_000, rope: float = 0.01, compo
         raise FileNotFoundError(f"{folder} is not a reproduce folder: {settings_file} is missing")
     settings = json.loads(settings_file.read_text())
     data = load_predictions(folder)
+    runs = finished_runs(folder)  # for the notes on what a partial folder lacks
     models = list(data[min(data)].probabilities)
     pairs = comparison_pairs(models)
     per_fold = pd.concat([complementarity(part, components=components, k=k, shuffles=shuffles, seed=seed)
@@ -290,8 +291,8 @@ def analyze(folder, out=None, *, n_boot: int = 10_000, rope: float = 0.01, compo
         "correlated_t_test": t_tests,
         "notes": _notes(models, pairs, per_fold, n_differences) + [
             f"seed {run_seed} left out: no fold finished by every model yet"
-            for run_seed in sorted({run["seed"] for run in finished_runs(folder)} - set(data))]
-            + missing_runs(folder, settings["folds"]),
+            for run_seed in sorted({run["seed"] for run in runs} - set(data))]
+            + missing_runs(runs, settings["folds"]),
     }
     _write(Path(out) if out is not None else folder / "analysis", result, per_fold, compared[min(compared)], rope)
     return result
@@ -302,18 +303,21 @@ def _records(table: pd.DataFrame) -> list[dict]:
     return json.loads(table.to_json(orient="records"))
 
 
-def missing_runs(folder, folds: int) -> list[str]:
+def missing_runs(runs: list[dict], folds: int) -> list[str]:
     """What a partial ``reproduce`` folder lacks, one line per seed with missing runs.
 
     Issue 15: an analysis of a run that is still going says which models and folds it lacks.
-    The models are those with a finished run in the folder; the folds 0..``folds``-1.
+
+    Args:
+        runs: the folder's :func:`ecgkeras.experiment.finished_runs`; the models are those with a
+            finished run, the folds 0..``folds``-1.
 
     Returns:
         e.g. ``["seed 3 lacks: Hybrid 2 folds [3, 4]; Late fusion folds [2, 3, 4]"]``; empty when
         every model finished every fold of every seed it started.
     """
     finished = defaultdict(set)  # (seed, model) -> folds
-    for run in finished_runs(folder):
+    for run in runs:
         finished[run["seed"], run["model"]].add(run["fold"])
     models = sorted({model for _, model in finished})
     lines = []
