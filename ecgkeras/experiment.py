@@ -292,8 +292,6 @@ def reproduce(data: str = "synthetic", *, protocol: str = "leak-free", folds: in
         raise ValueError(f"folds must be an integer >= 2, got {folds!r}")
     if leads != "all" and leads not in LEAD_NAMES:
         raise ValueError(f"unknown leads {leads!r}: give 'all' or one lead name of {list(LEAD_NAMES)}")
-    if data != "synthetic":
-        _mendeley_folder(data)  # checked before the folder is claimed, so that a typo does not lock it
     train_config = train_config or TrainConfig.from_mode()
     out = Path(out)
     settings = {"data": data, "protocol": protocol, "folds": folds, "leads": leads,
