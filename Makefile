@@ -10,7 +10,7 @@ BIN = $(VENV)/bin
 export TF_CPP_MIN_LOG_LEVEL = 2
 export PYTHONHASHSEED = 0
 
-.PHONY: book test unit notebooks-test book-test browser-test mathjax screenshots notebooks student clean bench \
+.PHONY: book test lint unit notebooks-test book-test browser-test mathjax screenshots notebooks student clean bench \
 	colab-check floors-check
 
 $(BIN)/python:
@@ -29,7 +29,11 @@ book: $(VENV)/.book-installed
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "Book: $(CURDIR)/_build/html/index.html"
 
-test: unit notebooks-test book-test browser-test
+test: lint unit notebooks-test book-test browser-test
+
+# ruff (settings in pyproject.toml): unused imports, undefined names, one line length.
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check ecgkeras tests tools assignments notebooks
 
 unit: $(VENV)/.test-installed
 	$(BIN)/python -m pytest -q tests --ignore=tests/browser

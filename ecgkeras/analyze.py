@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from ecgkeras.analysis import compare_domains, plot_domain_similarity
-from ecgkeras.results import atomic_file, finished_runs, portable_path, run_name, write_text_atomically
+from ecgkeras.results import (atomic_file, finished_runs, portable_path, read_predictions, run_name,
+                              write_text_atomically)
 from ecgkeras.stats import (
     bayesian_comparison,
     classification_metrics,
@@ -91,7 +92,7 @@ def load_predictions(folder) -> dict[int, SeedPredictions]:
         if not folds:
             unfinished[seed] = {model: sorted(by_model.get(model, ())) for model in all_models}
             continue
-        arrays = {m: [dict(np.load(folder / "predictions" / f"{run_name(m, f, seed)}.npz")) for f in folds]
+        arrays = {m: [read_predictions(folder / "predictions" / f"{run_name(m, f, seed)}.npz") for f in folds]
                   for m in by_model}
         # Unimodal models first, then by name.
         models = sorted(arrays, key=lambda m: (sum(key.startswith("features_") for key in arrays[m][0]), m))
@@ -399,13 +400,20 @@ def comparison_table(result: dict, metric: str = "accuracy", seed: int | None = 
 #: The posterior probability at which the seed-aware test decides a claim (chapters 10 and 12).
 DECISION_PROBABILITY = 0.95
 
-#: The study's comparative claims as tests on the correlated t-test of accuracy:
+#: The comparative claims the book decides, as tests on the correlated t-test of accuracy:
 #: claim -> (A, B, direction). "better": A beats B by more than the ROPE; "not worse": B does
-#: not beat A by more than the ROPE (the study's "the third domain adds nothing").
-CLAIM_TESTS = {
-    "Hybrid 1 - 2D-CNN (accuracy)": ("Hybrid 1", "2D-CNN", "better"),
-    "Hybrid 1 - Hybrid 2 (accuracy)": ("Hybrid 1", "Hybrid 2", "not worse"),
+#: not beat A by more than the ROPE (the study's "the third domain adds nothing"). The first
+#: two are the study's, the third the book's (chapter 10). Chapter 12's verdict table and the
+#: README's (``tools/readme_results.py``) are :func:`verdicts_table` of these.
+CLAIMS = {
+    "Hybrid 1 beats the 2D-CNN (study)": ("Hybrid 1", "2D-CNN", "better"),
+    "Hybrid 2 adds nothing to Hybrid 1 (study)": ("Hybrid 1", "Hybrid 2", "not worse"),
+    "Hybrid 2 beats the 2D-CNN (chapter 10)": ("Hybrid 2", "2D-CNN", "better"),
 }
+
+#: The study's two claims as rows of :func:`claims_table`: row -> (A, B, direction).
+CLAIM_TESTS = {f"{a} - {b} (accuracy)": (a, b, direction)
+               for a, b, direction in list(CLAIMS.values())[:2]}
 
 
 def claim_verdict(t_test: dict, direction: str) -> tuple[str, float]:
@@ -455,6 +463,48 @@ def pair_verdict(result: dict, model_a: str, model_b: str, direction: str = "bet
         raise ValueError(f"no correlated t-test of {model_a} - {model_b} ({metric}) in this analysis; "
                          f"tested pairs: {sorted(t_tests)}")
     return claim_verdict(t_tests[model_a, model_b], direction)
+
+
+def verdict_cell(result: dict, model_a: str, model_b: str, direction: str = "better", *,
+                 bootstrap: bool = False) -> str:
+    """One claim on one analysed run, a cell of :func:`verdicts_table` and of the README's table.
+
+    "verdict (P p); mean difference, seeds lowest to highest" (or "one seed"): the verdict and P
+    (the probability that the claim holds) of :func:`pair_verdict`, the mean over seeds of A - B
+    in accuracy and the range of the per-seed differences; with ``bootstrap`` also the range of
+    the per-seed bootstrap p values, e.g. "undecided (P 0.60); +0.017, seeds -0.012 to +0.033,
+    bootstrap p 0.047 to 0.717".
+    """
+    verdict, p_holds = pair_verdict(result, model_a, model_b, direction)
+    seeds = seed_table(result, model_a, model_b).query("seed != 'all seeds'")
+    differences = seeds["difference"]
+    cell = f"{verdict} (P {p_holds:.2f}); {differences.mean():+.3f}, "
+    cell += f"seeds {differences.min():+.3f} to {differences.max():+.3f}" if len(seeds) > 1 else "one seed"
+    if bootstrap:
+        low, high = (_p_text(p) for p in (seeds["p"].min(), seeds["p"].max()))
+        cell += f", bootstrap p {low}" + (f" to {high}" if len(seeds) > 1 else "")
+    return cell
+
+
+def verdicts_table(results: dict, claims: dict | None = None, *, bootstrap: bool = False) -> pd.DataFrame:
+    """Every claim on every analysed run: a DataFrame of :func:`verdict_cell` strings (chapter 12).
+
+    Args:
+        results: run title -> :func:`analyze` result (or its ``analysis.json``).
+        claims: claim -> (A, B, direction); default :data:`CLAIMS`.
+        bootstrap: add the per-seed bootstrap p values to each cell.
+
+    Returns:
+        Rows the claims, columns the runs.
+    """
+    claims = CLAIMS if claims is None else claims
+    return pd.DataFrame({title: {claim: verdict_cell(result, *test, bootstrap=bootstrap)
+                                 for claim, test in claims.items()}
+                         for title, result in results.items()})
+
+
+def _p_text(p: float) -> str:
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def seed_table(result: dict, model_a: str, model_b: str, metric: str = "accuracy") -> pd.DataFrame:

@@ -110,7 +110,7 @@ def format_bench(result: dict) -> str:
 def naive_scalogram(signals, *, fs: float = FS) -> np.ndarray:
     """The loop a first version would write, with :func:`to_scalogram`'s default options.
 
-    Chapter 2. One ``pywt.cwt`` call per signal and lead (default ``method="conv"``, float64),
+    The baseline of :func:`bench_views`. One ``pywt.cwt`` call per signal and lead (default ``method="conv"``, float64),
     then, per signal, the same magnitude / resize / decibel steps as :func:`to_scalogram`.
 
     Args:
@@ -137,7 +137,7 @@ def naive_scalogram(signals, *, fs: float = FS) -> np.ndarray:
 def ecg_like_signals(n: int, samples: int, leads: int, *, fs: float = FS, seed=0) -> np.ndarray:
     """Random ECG-like signals for benchmarks and figures (not the book's simulator).
 
-    Chapter 2. Gaussian P, QRS and T waves at a random heart rate (50-110 bpm), each lead a
+    The input of :func:`bench_views`. Gaussian P, QRS and T waves at a random heart rate (50-110 bpm), each lead a
     random mix of the three waves, plus white noise (0.02 mV) and baseline wander (0.3 Hz).
 
     Returns:

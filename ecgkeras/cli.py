@@ -4,6 +4,7 @@
     ecgkeras duplicates PATH                      files, distinct images, duplicates (chapter 3)
     ecgkeras bench views                          scalograms per second vs a naive pywt loop
     ecgkeras bench digitize [PATH...]             report images digitized per second
+    ecgkeras bench train [--against REV]          one fold of training, this code vs another version
     ecgkeras reproduce --data synthetic --out DIR every model, fold and seed (chapters 4-8, 12)
     ecgkeras analyze DIR                          complementarity and significance (chapters 9-10)
     ecgkeras score FILE.py[:CLASS] | DIR          score assignment submissions (assignments/)
@@ -66,7 +67,15 @@ def _bench(args) -> int:
     if args.what == "views":
         from ecgkeras.bench import bench_views, format_bench
 
-        print(format_bench(bench_views(n=args.n)))
+        print(format_bench(bench_views(n=args.n or 500)))
+    elif args.what == "train":
+        from ecgkeras.bench_train import bench_train, format_bench_train
+
+        try:
+            result = bench_train(args.against, repeat=args.repeat, n=args.n)
+        except ValueError as error:
+            raise SystemExit(f"ecgkeras bench train: {error}") from error
+        print(format_bench_train(result))
     else:
         from ecgkeras.data.digitize import benchmark_digitize
 
@@ -230,9 +239,13 @@ def build_parser() -> argparse.ArgumentParser:
     duplicates.set_defaults(run=_duplicates)
 
     bench = commands.add_parser("bench", help="print speed figures")
-    bench.add_argument("what", choices=("views", "digitize"))
+    bench.add_argument("what", choices=("views", "digitize", "train"))
     bench.add_argument("paths", nargs="*", help="images for `bench digitize`")
-    bench.add_argument("--n", type=int, default=500, help="signals for `bench views`")
+    bench.add_argument("--n", type=int, help="signals for `bench views` (default 500), synthetic ECGs for "
+                       "`bench train` (default 160 quick, 800 full)")
+    bench.add_argument("--against", default="HEAD", help="`bench train`: a git revision (HEAD: the last "
+                       "commit, HEAD~1: the one before) or a folder holding an ecgkeras package")
+    bench.add_argument("--repeat", type=int, default=3, help="`bench train`: runs per version, the best counts")
     bench.set_defaults(run=_bench)
 
     reproduce = commands.add_parser("reproduce", help="train and test every model on every fold and seed")

@@ -12,8 +12,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-DEFAULT_SEED = 0
-
 #: The book's repository (the same URL as ``repository.url`` in ``_config.yml``; a test checks).
 REPOSITORY = "https://github.com/ecgkeras/ecgkeras"
 BRANCH = "main"

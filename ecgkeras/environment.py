@@ -77,7 +77,7 @@ def code_version() -> str:
 
 
 def run_provenance() -> dict:
-    """What made a run, for comparing runs (chapter 12): ``{"code_version", "python",
+    """What made a run, for comparing runs (every ``reproduce`` run file holds it): ``{"code_version", "python",
     "packages": {name: version}, "gpu": [names]}``. Recorded in each run file, not in
     ``settings.json``, so that it never blocks a folder from resuming."""
     packages = {}

@@ -363,7 +363,7 @@ def _count(model, layer_type) -> int:
 def keras_model_problem(model, input_shapes: dict, n_classes: int = 4) -> str | None:
     """What is wrong with a classifier written in an exercise, or None if it is sound.
 
-    Chapters 4-8 (exercises): builds nothing, runs ``model`` once on a small random batch and
+    For the checkers of the Keras exercises: builds nothing, runs ``model`` once on a small random batch and
     names the usual slips: not a ``keras.Model``, inputs with the wrong names or shapes, the wrong
     number of classes, logits instead of probabilities, an input that does not reach the output.
 
@@ -645,13 +645,15 @@ def check_attention_fusion(student_function) -> bool:
     scores = features @ score_weights + score_bias  # (n, views)
     truth_weights = _softmax(scores, axis=1)
     if weights.shape != truth_weights.shape:
-        return _verdict(f"weights must have one value per sample and view, shape {truth_weights.shape}, got {weights.shape}")
+        return _verdict(f"weights must have one value per sample and view, shape {truth_weights.shape}, "
+                        f"got {weights.shape}")
     if np.allclose(weights, _softmax(scores, axis=0)):
         return _verdict("the softmax runs over the views (axis 1): each sample's weights must sum to 1")
     if np.allclose(weights, scores):
         return _verdict("turn the scores into weights with a softmax over the views")
     if not np.allclose(weights, truth_weights):
-        return _verdict("weights: score each view with features @ score_weights + score_bias, then a softmax over the views")
+        return _verdict("weights: score each view with features @ score_weights + score_bias, "
+                        "then a softmax over the views")
     truth_fused = np.einsum("nv,nvw->nw", truth_weights, features)
     if fused.shape != truth_fused.shape:
         return _verdict(f"fused must be one feature vector per sample, shape {truth_fused.shape}, got {fused.shape}")
@@ -870,8 +872,9 @@ def check_finite_difference_saliency(student_function) -> bool:
     if not np.isfinite(answer).all():
         return _verdict("your saliency holds NaN or infinite values")
     if _close(answer, np.abs(truth), rtol=1e-3):
+        position = tuple(int(i) for i in np.unravel_index(np.abs(truth).argmax(), x.shape))
         return _verdict(None, f"Correct: the largest sensitivity is {np.abs(truth).max():.4f} per input unit, "
-                              f"at position {tuple(int(i) for i in np.unravel_index(np.abs(truth).argmax(), x.shape))}.")
+                              f"at position {position}.")
     mistakes = [
         (truth, "you return the signed gradient; saliency is its absolute value (np.abs)"),
         (2 * np.abs(truth), "twice too large: a central difference f(x + eps) - f(x - eps) spans 2 eps, "

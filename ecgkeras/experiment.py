@@ -25,7 +25,8 @@ import numpy as np
 
 from ecgkeras import config
 from ecgkeras.data.dataset import LEAD_NAMES, ECGDataset
-from ecgkeras.data.splits import PROTOCOLS, group_kfold, leaked_share, one_file_per_ecg, oversample
+from ecgkeras.data.splits import (PROTOCOLS, balance_training_split, group_kfold, leaked_share,
+                                  protocol_samples)
 from ecgkeras.environment import run_provenance
 from ecgkeras.plot import plot_summary
 from ecgkeras.results import (
@@ -34,7 +35,7 @@ from ecgkeras.results import (
     _save_run,
     atomic_file,
     read_results,
-    run_name,
+    run_is_finished,
     summary_markdown,
     write_text_atomically,
 )
@@ -54,6 +55,7 @@ from ecgkeras.results import (  # noqa: F401
     published_file,
     published_folder,
     published_results,
+    run_name,
     summarize,
 )
 
@@ -156,14 +158,11 @@ def cv_folds(dataset: ECGDataset, *, protocol: str = "leak-free", folds: int = 5
         raise ValueError(f"folds must be an integer >= 2, got {folds!r}")
     if len(dataset) == 0:
         raise ValueError("dataset is empty; there is nothing to split")
-    balance_report = None
+    dataset, balance_report = protocol_samples(dataset, protocol=protocol, balance=balance, seed=seed)
     if protocol == "naive":
-        if balance is not None:
-            dataset, balance_report = oversample(dataset, method=balance, seed=seed)
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
         pairs = list(splitter.split(np.zeros(len(dataset)), dataset.labels))
     else:
-        dataset = one_file_per_ecg(dataset)
         pairs = group_kfold(dataset.labels, dataset.groups, k=folds, seed=seed)
     result = []
     for fold, (train_index, test_index) in enumerate(pairs):
@@ -172,8 +171,8 @@ def cv_folds(dataset: ECGDataset, *, protocol: str = "leak-free", folds: int = 5
                                                 stratify=dataset.labels[train_index], random_state=seed)
         splits = {"train": dataset.subset(np.sort(fit_index)), "val": dataset.subset(np.sort(val_index)),
                   "test": dataset.subset(test_index)}
-        if protocol == "leak-free" and balance is not None:
-            splits["train"], balance_report = oversample(splits["train"], method=balance, seed=seed)
+        splits, balance_report = balance_training_split(splits, protocol=protocol, balance=balance, seed=seed,
+                                                        report=balance_report)
         result.append((splits, {"fold": fold, "oversampling": balance_report,
                                 "leaked": leaked_share(splits["train"], splits["test"]),
                                 "sizes": {name: len(part) for name, part in splits.items()}}))
@@ -306,7 +305,7 @@ def reproduce(data: str = "synthetic", *, protocol: str = "leak-free", folds: in
     for seed in range(seeds):
         for splits, report in cv_folds(dataset, protocol=protocol, folds=folds, seed=seed):
             fold = report["fold"]
-            todo = [m for m in models if not (out / "runs" / f"{run_name(m, fold, seed)}.json").exists()]
+            todo = [m for m in models if not run_is_finished(out, m, fold, seed)]
             done += len(models) - len(todo)
             if not todo:
                 continue
@@ -363,12 +362,12 @@ def _relative_files(dataset: ECGDataset) -> ECGDataset:
 def branch_features(model, views: dict) -> dict[str, np.ndarray]:
     """Each branch's deep features of the test split: ``{"features_time": float32 (n_test, 64), ...}``.
 
-    Chapter 9 compares these across domains (correlation, mutual information, CKA).
+    ``ecgkeras analyze`` compares these across domains (correlation, mutual information, CKA).
     """
     from ecgkeras.evaluate import predict_in_batches
     from ecgkeras.models import feature_model
-    from ecgkeras.models.fusion import VIEWS
+    from ecgkeras.views import VIEW_NAMES
 
-    model_views = [view for view in VIEWS if view in {tensor.name for tensor in model.inputs}]
+    model_views = [view for view in VIEW_NAMES if view in {tensor.name for tensor in model.inputs}]
     return {f"features_{view}": predict_in_batches(feature_model(model, view), views["test"][view])
             for view in model_views}

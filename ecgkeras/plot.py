@@ -549,7 +549,7 @@ def plot_attention_weights(weights, labels, class_names, *, view_names=("time", 
 @book_plot
 def plot_prediction(signal, probabilities, label: int, class_names, *, lead_names=LEAD_NAMES, fs: float = FS,
                     title: str = ""):
-    """One ECG as a model saw it, above the class probabilities the model gave it (chapters 4-8).
+    """One ECG as a model saw it, above the class probabilities the model gave it (chapters 4-7).
 
     Args:
         signal: float (samples, leads), one sample of a view or data set (channels-last), e.g.
@@ -672,7 +672,7 @@ def plot_attention_map(scores, token_hz=None, *, vmin=None, vmax=None, title: st
 
 @book_plot
 def plot_attention_maps(maps: dict, token_hz=None, *, columns: int = 2, title: str = ""):
-    """Several attention maps on one colour scale, with one colour bar (chapter 6).
+    """Several attention maps on one colour scale, with one colour bar.
 
     Args:
         maps: panel title (e.g. a class name) -> float (tokens, tokens) scores, as for

@@ -31,15 +31,15 @@ import json
 import os
 import re
 import uuid
+import warnings
+import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from ecgkeras import config
-
-#: Metrics written per run (floats in 0..1), in the order of the summary table.
-METRICS = ("accuracy", "macro_f1", "macro_precision", "macro_recall")
+from ecgkeras.stats import METRICS  # the metrics written per run, in the order of the summary
 
 #: How ``data`` is recorded when its folder is the one ``ECGKERAS_MENDELEY_DIR`` names.
 MENDELEY_DIR_VARIABLE = "$ECGKERAS_MENDELEY_DIR"
@@ -221,6 +221,81 @@ def _is_absolute_data(data) -> bool:
 
 # Reading ----------------------------------------------------------------------------------------
 
+#: What every run file holds; a file without one of these is broken.
+RUN_KEYS = ("model", "fold", "seed", "values", "history", "confusion_matrix", "class_names")
+
+#: What every predictions file holds.
+PREDICTION_KEYS = ("labels", "probabilities", "groups")
+
+
+class BrokenRunFile(ValueError):
+    """A run or predictions file of a ``reproduce`` folder that cannot be read (emptied, cut short,
+    or not written by ``reproduce``); the message names the file and says how to redo it."""
+
+
+def read_run(path) -> dict:
+    """One run file (``runs/<run name>.json``), checked.
+
+    Raises:
+        BrokenRunFile: the file is not JSON or lacks one of ``RUN_KEYS``; the message names it.
+    """
+    path = Path(path)
+    try:
+        run = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BrokenRunFile(f"{path}: not a readable run file ({error}); {_redo_hint(path)}") from error
+    missing = [key for key in RUN_KEYS if not isinstance(run, dict) or key not in run]
+    if missing:
+        raise BrokenRunFile(f"{path}: run file without {missing}; {_redo_hint(path)}")
+    return run
+
+
+def read_predictions(path) -> dict[str, np.ndarray]:
+    """One predictions file (``predictions/<run name>.npz``) as arrays, checked.
+
+    Raises:
+        BrokenRunFile: the file is not a readable .npz or lacks one of ``PREDICTION_KEYS``.
+    """
+    path = Path(path)
+    try:
+        with np.load(path) as archive:
+            arrays = {key: archive[key] for key in archive.files}
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as error:
+        raise BrokenRunFile(f"{path}: not a readable predictions file ({error}); {_redo_hint(path)}") from error
+    missing = [key for key in PREDICTION_KEYS if key not in arrays]
+    if missing:
+        raise BrokenRunFile(f"{path}: predictions file without {missing}; {_redo_hint(path)}")
+    return arrays
+
+
+def _redo_hint(path: Path) -> str:
+    return ("rerun the same `ecgkeras reproduce ... --out` command: it sets broken runs aside "
+            f"(as *.broken) and does them again (folder {path.parent.parent})")
+
+
+def run_is_finished(out, model_name: str, fold: int, seed: int) -> bool:
+    """Whether ``reproduce`` may skip this run: its run and predictions files exist and read.
+
+    A run whose files are broken (emptied or cut short, e.g. by a full disk) is not finished:
+    its files are renamed ``*.broken`` with a warning that names them, and the run is done again.
+    """
+    out, name = Path(out), run_name(model_name, fold, seed)
+    run_file, predictions_file = out / "runs" / f"{name}.json", out / "predictions" / f"{name}.npz"
+    if not run_file.exists():
+        return False
+    try:
+        read_run(run_file)
+        read_predictions(predictions_file)
+    except (BrokenRunFile, FileNotFoundError) as error:
+        for path in (run_file, predictions_file):
+            if path.exists():
+                os.replace(path, path.with_name(path.name + ".broken"))
+        warnings.warn(f"{name}: redone, its files were broken and are set aside as *.broken: {error}",
+                      stacklevel=2)
+        return False
+    return True
+
+
 def finished_runs(folder) -> list[dict]:
     """The run files of a ``reproduce`` folder (``runs/*.json``, sorted by name), as dicts.
 
@@ -230,8 +305,9 @@ def finished_runs(folder) -> list[dict]:
     folder = Path(folder)
     files = sorted((folder / "runs").glob("*.json"))
     if not files:
-        raise FileNotFoundError(f"{folder}: no finished runs in {folder / 'runs'}; run `ecgkeras reproduce --out {folder}`")
-    return [json.loads(path.read_text()) for path in files]
+        raise FileNotFoundError(f"{folder}: no finished runs in {folder / 'runs'}; "
+                                f"run `ecgkeras reproduce --out {folder}`")
+    return [read_run(path) for path in files]
 
 
 def read_results(folder):
@@ -347,7 +423,7 @@ def published_file(relative: str) -> Path:
 
 
 class PublishedResultsUnavailable(FileNotFoundError):
-    """The committed results a chapter reads could not be found or downloaded (chapters 7-12).
+    """The committed results a chapter reads could not be found or downloaded.
 
     One message says what is missing, where it was looked for and how to get it.
     """

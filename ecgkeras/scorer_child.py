@@ -36,7 +36,8 @@ def main(argv: list[str]) -> None:
     try:
         probabilities, seconds, name = run(folder / INPUTS_FILE, spec, seed)
     except SubmissionError as error:
-        _write(folder, ERROR_FILE, lambda path: path.write_text(str(error)))
+        message = str(error)
+        _write(folder, ERROR_FILE, lambda path: path.write_text(message))
         code = 3
     else:
         _write(folder, RESULT_FILE, lambda path: np.savez(path, probabilities=probabilities,

@@ -29,8 +29,17 @@ import scipy.signal
 #: Dynamic range of the log views, in dB: weaker points are clipped to 0.
 TOP_DB = 60.0
 
+#: The views, in the order the book introduces them, with the axes of each input after the batch
+#: axis (channels-last). The one definition of the views' names: ``VIEW_NAMES``,
+#: ``ecgkeras.models.VIEWS`` and the models' input checks read it.
+VIEW_LAYOUTS = {
+    "time": ("samples", "leads"),
+    "scalogram": ("scales", "width", "leads"),
+    "spectrum": ("bins", "leads"),
+}
+
 #: The views :func:`make_views` knows, in the order the book introduces them.
-VIEW_NAMES = ("time", "scalogram", "spectrum")
+VIEW_NAMES = tuple(VIEW_LAYOUTS)
 
 #: The mother wavelet is sampled at 2**CWT_PRECISION points (PyWavelets >= 1.9; older versions
 #: fixed 10, which gives visibly different scalograms and is why pyproject requires 1.9).

@@ -68,7 +68,8 @@ def write_reproduce_folder(folder, models=tuple(MODEL_VIEWS), folds=FOLDS, seed=
                                 groups=index, files=np.array([f"ecg{i}.jpg" for i in index]),
                                 **{f"features_{view}": fake_features(view, latent[index], rng)
                                    for view in MODEL_VIEWS[model]})
-            run = {"model": model, "fold": fold, "seed": seed, "values": {"accuracy": float(np.mean(predicted == labels))},
+            run = {"model": model, "fold": fold, "seed": seed,
+                   "values": {"accuracy": float(np.mean(predicted == labels))},
                    "history": {}, "confusion_matrix": [], "class_names": list("ABCD"), "leaked": 0.0,
                    "oversampling": {}}
             (folder / "runs" / f"{name}.json").write_text(json.dumps(run))
@@ -258,7 +259,8 @@ def test_a_folder_without_runs_or_settings_says_so(tmp_path):
 
 def test_analyze_does_not_import_keras():
     code = "import sys, ecgkeras.analyze; print('keras' in sys.modules or 'tensorflow' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert completed.stdout.strip() == "False"
 
 
 def test_model_names_are_those_of_model_specs():

@@ -52,6 +52,7 @@ def test_fit_never_sees_a_test_ecg(small):
     # every ECG is in the data twice: a split of files would put copies of test ECGs in training
     test = _rows(seen["test"])
     assert not test & _rows(train_inputs) and not test & _rows(val_inputs)
+    assert len(val_labels) == len(val_inputs["time"]) > 0
     assert row["accuracy"] == pytest.approx(row["majority_baseline"], abs=0.2)  # uniform answers
 
 

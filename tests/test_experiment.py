@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 from pathlib import Path
@@ -260,7 +259,8 @@ def test_committed_results_hold_no_machine_path():
     for path in sorted((REPO / "results").rglob("*")):
         if path.suffix in {".md", ".json", ".csv", ".tsv"}:
             for number, line in enumerate(path.read_text().splitlines(), start=1):
-                found += [f"{path.relative_to(REPO)}:{number}: {line.strip()[:100]}"] if MACHINE_PATH.search(line) else []
+                if MACHINE_PATH.search(line):
+                    found.append(f"{path.relative_to(REPO)}:{number}: {line.strip()[:100]}")
         elif path.suffix == ".npz":
             with np.load(path) as arrays:
                 files = arrays["files"].tolist() if "files" in arrays.files else []
@@ -366,6 +366,8 @@ def test_published_folder_downloads_every_finished_run_outside_a_clone(monkeypat
 
     import pooch
 
+    from ecgkeras.results import RUN_KEYS
+
     source = tmp_path / "repository" / "results" / "real" / "run"
     for sub in ("runs", "predictions"):
         (source / sub).mkdir(parents=True)
@@ -374,7 +376,8 @@ def test_published_folder_downloads_every_finished_run_outside_a_clone(monkeypat
     pd.DataFrame(rows).to_csv(source / "results.csv", index=False)
     for row in rows:
         stem = run_name(row["model"], row["fold"], 0)
-        (source / "runs" / f"{stem}.json").write_text("{}")
+        run = dict.fromkeys(RUN_KEYS, 0) | {"model": row["model"], "fold": row["fold"], "seed": 0}
+        (source / "runs" / f"{stem}.json").write_text(json.dumps(run))
         np.savez(source / "predictions" / f"{stem}.npz", labels=np.zeros(2))
     fetched = []
 
@@ -402,7 +405,8 @@ def test_published_folder_in_a_clone_is_the_folder_itself(monkeypatch, tmp_path)
     (folder / "settings.json").write_text("{}")
     pd.DataFrame([dict(model="1D-CNN", fold=0, seed=0, metric="accuracy", value=0.5)]).to_csv(
         folder / "results.csv", index=False)
-    with pytest.raises(FileNotFoundError, match="1d_cnn_fold0_seed0.json not found in this clone; see results/README.md"):
+    with pytest.raises(FileNotFoundError,
+                       match="1d_cnn_fold0_seed0.json not found in this clone; see results/README.md"):
         published_folder("real/run")
     (folder / "runs" / "1d_cnn_fold0_seed0.json").write_text("{}")
     (folder / "predictions").mkdir()
@@ -451,6 +455,21 @@ def test_reproduce_trains_all_seven_models_and_resumes(tmp_path):
     reproduce("synthetic", folds=2, out=out, n_synthetic=60, train_config=ONE_EPOCH, progress=False,
               models=["1D-CNN"])
     assert (out / "runs" / "1d_cnn_fold0_seed0.json").exists()
+    assert len(read_results(out).query("metric == 'accuracy'")) == 7 * 2
+
+    # An emptied run file and a cut-short predictions file are named, set aside and redone;
+    # the other runs are kept as they were.
+    (out / "runs" / "1d_cnn_fold1_seed0.json").write_text("")
+    predictions_file = out / "predictions" / "2d_cnn_fold0_seed0.npz"
+    predictions_file.write_bytes(predictions_file.read_bytes()[:100])
+    stamps = {path.name: path.stat().st_mtime_ns for path in (out / "runs").glob("hybrid_*.json")}
+    with pytest.warns(UserWarning, match="1d_cnn_fold1_seed0: redone") as caught:
+        reproduce("synthetic", folds=2, out=out, n_synthetic=60, train_config=ONE_EPOCH, progress=False)
+    assert any("2d_cnn_fold0_seed0: redone" in str(warning.message) for warning in caught)
+    assert (out / "runs" / "1d_cnn_fold1_seed0.json.broken").exists()
+    assert (out / "predictions" / "2d_cnn_fold0_seed0.npz.broken").exists()
+    assert json.loads((out / "runs" / "1d_cnn_fold1_seed0.json").read_text())["model"] == "1D-CNN"
+    assert {path.name: path.stat().st_mtime_ns for path in (out / "runs").glob("hybrid_*.json")} == stamps
     assert len(read_results(out).query("metric == 'accuracy'")) == 7 * 2
 
     with pytest.raises(ValueError, match="other settings .*folds"):
@@ -530,7 +549,8 @@ def test_the_runs_the_chapters_read_are_committed_complete_and_listed():
             f"{title!r}: the analysis.json of results/{name} does not cover every seed; rerun ecgkeras analyze"
     committed = {f"{path.parent.parent.name}/{path.parent.name}"
                  for path in (REPO / "results").glob("*/*/settings.json")}
-    assert committed <= set(PUBLISHED_RUNS.values()) | set(listed), "a committed folder has no command in results/README.md"
+    assert committed <= set(PUBLISHED_RUNS.values()) | set(listed), \
+        "a committed folder has no command in results/README.md"
 
 
 def test_readme_result_tables_are_those_of_the_committed_runs():

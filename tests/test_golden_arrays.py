@@ -100,7 +100,8 @@ def _first_difference(expected: np.ndarray, actual: np.ndarray, atol: float) -> 
     text = (f"{int(np.count_nonzero(bad))} of {expected.size} elements differ; first at index {index}: "
             f"expected {expected[index].item()!r}, got {actual[index].item()!r}")
     if expected.dtype.kind in "fc":
-        text += f"; max |difference| {np.nanmax(np.abs(actual.astype(float) - expected.astype(float))):.3g} (atol {atol:g})"
+        difference = np.nanmax(np.abs(actual.astype(float) - expected.astype(float)))
+        text += f"; max |difference| {difference:.3g} (atol {atol:g})"
     return text
 
 

@@ -221,7 +221,8 @@ def test_rebuilt_release_has_927_files_of_481_ecgs(release_dir, mendeley_distinc
     assert mi_line.split()[2:] == ["238", "30", "208", "0"]
 
 
-def test_full_resolution_originals_group_with_their_half_size_copies(mendeley_sample_dir, mendeley_distinct_dir, tmp_path):
+def test_full_resolution_originals_group_with_their_half_size_copies(mendeley_sample_dir, mendeley_distinct_dir,
+                                                                      tmp_path):
     """The sample holds the originals, the distinct folder re-encoded half-size copies: real re-encodings."""
     manifest = {row["md5"]: row for row in csv.DictReader(open(mendeley_distinct_dir / "manifest.tsv"), delimiter="\t")}
     originals = sorted((mendeley_sample_dir / "Normal").glob("*.jpg"))
@@ -293,7 +294,8 @@ def tiny_distinct(root):
     save(report_like(1), root / "History_of_MI" / "PMI(3).jpg")
     with open(root / "manifest.tsv", "w") as handle:
         handle.write("class\tfile\tmd5\tbytes\tsource_names\n")
-        handle.write("Normal\tNormal(1).jpg\tx\t1\tNormal(1).jpg;Normal(284).jpg;Normal(285).jpg;Normal(7) - Copy.jpg\n")
+        handle.write("Normal\tNormal(1).jpg\tx\t1\t"
+                     "Normal(1).jpg;Normal(284).jpg;Normal(285).jpg;Normal(7) - Copy.jpg\n")
         handle.write("History_of_MI\tPMI(3).jpg\tx\t1\tPMI(3).jpg;PMI(173).jpg\n")
     return root
 
@@ -350,8 +352,8 @@ def jpeg_bytes(seed):
 def good_zip(tmp_path):
     return make_zip(tmp_path / "good.zip", {
         "ECG Images dataset of Cardiac Patients/Normal Person ECG Images (284x12=3408)/Normal(1).jpg": jpeg_bytes(0),
-        "ECG Images dataset of Cardiac Patients/ECG Images of Myocardial Infarction Patients (240x12=2880)/MI(1).jpg": jpeg_bytes(1),
-        "ECG Images dataset of Cardiac Patients/ECG Images of Myocardial Infarction Patients (240x12=2880)/MI(2).jpg": jpeg_bytes(1),
+        "ECG Images dataset of Cardiac Patients/ECG Images of Myocardial Infarction Patients (240x12=2880)/MI(1).jpg": jpeg_bytes(1),  # noqa: E501
+        "ECG Images dataset of Cardiac Patients/ECG Images of Myocardial Infarction Patients (240x12=2880)/MI(2).jpg": jpeg_bytes(1),  # noqa: E501
     })
 
 
@@ -386,7 +388,8 @@ def test_download_refuses_members_that_escape(tmp_path, evil):
     dest = tmp_path / "deep" / "dest"
     with pytest.raises(ValueError, match="refusing to extract.*Nothing was extracted"):
         download_mendeley(dest, url=archive.as_uri(), known_hash=None, progress=False)
-    assert not target.exists() and not (tmp_path / "evil.jpg").exists() and not (tmp_path / "deep" / "evil.jpg").exists()
+    assert not target.exists() and not (tmp_path / "evil.jpg").exists()
+    assert not (tmp_path / "deep" / "evil.jpg").exists()
     assert not (dest / "images").exists()
     assert [p.name for p in dest.iterdir()] == ["gwbz3fsgp8-v2.zip"]
 

@@ -4,7 +4,8 @@ The same 5 group-aware folds (seed 0) of the distinct images, the 1D-CNN, full t
 one row per input or training choice. Writes a tidy CSV and a markdown table.
 
 Usage (a few minutes on a 2-core CPU):
-    .venv/bin/python tools/ablation_time_model.py ../shared/data/mendeley-distinct results/mendeley-distinct/ablation-1d-cnn
+    .venv/bin/python tools/ablation_time_model.py ../shared/data/mendeley-distinct \
+        results/mendeley-distinct/ablation-1d-cnn
 """
 
 import os

@@ -49,7 +49,8 @@ def run(difficulty, leads, epochs, seed=0):
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=8, restore_best_weights=True)
     t0 = time.perf_counter()
-    history = model.fit(x_train, train.labels, validation_split=0.2, epochs=epochs, batch_size=32, callbacks=[stop], verbose=0)
+    history = model.fit(x_train, train.labels, validation_split=0.2, epochs=epochs, batch_size=32,
+                        callbacks=[stop], verbose=0)
     t_fit = time.perf_counter() - t0
     predicted = model.predict(x_test, verbose=0).argmax(axis=1)
     accuracy = float((predicted == test.labels).mean())

@@ -142,7 +142,8 @@ KEY_FIGURES = {
         "output": 0,
         "alt": "Accuracy of the seven models on the real images under both protocols, 12 leads and lead II",
         "caption": "The study reproduced: accuracy of every model on the real images, mean and spread over "
-                   "5 folds (x 5 seeds leak-free), under the naive protocol (copies of training ECGs in the test folds) and the "
+                   "5 folds (x 5 seeds leak-free), under the naive protocol (copies of training ECGs in the test "
+                   "folds) and the "
                    "leak-free one, with 12 leads and with lead II alone.",
         "real": True,
     },

@@ -11,29 +11,24 @@ across folds and seeds), and how far the seed moves each model's 5-fold mean.
 """
 import json
 import os
+import re
 import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from pathlib import Path
 
 import pandas as pd
 
-from ecgkeras.analyze import pair_verdict, seed_table
+from ecgkeras.analyze import verdicts_table
 from ecgkeras.experiment import read_results, summarize
 from ecgkeras.models import MODEL_SPECS
+from ecgkeras.results import PUBLISHED_RUNS
 
 REPO = Path(__file__).resolve().parent.parent
-ROOT = REPO / "results" / "mendeley-distinct"
+ROOT = REPO / "results"
 START, END = "<!-- tables of tools/readme_results.py: start -->", "<!-- tables of tools/readme_results.py: end -->"
 blocks = []
-RUNS = {"naive, 12 leads": "naive-12-leads", "leak-free, 12 leads": "leak-free-12-leads-5-seeds",
-        "naive, lead II": "naive-lead-II", "leak-free, lead II": "leak-free-lead-II-5-seeds"}
-CLAIMS = {"Hybrid 1 beats the 2D-CNN (study)": ("Hybrid 1", "2D-CNN", "better"),
-          "Hybrid 2 adds nothing to Hybrid 1 (study)": ("Hybrid 1", "Hybrid 2", "not worse"),
-          "Hybrid 2 beats the 2D-CNN (chapter 10)": ("Hybrid 2", "2D-CNN", "better")}
-
-
-def p_value(p: float) -> str:
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+RUNS = {title: PUBLISHED_RUNS[title] for title in
+        ("naive, 12 leads", "leak-free, 12 leads", "naive, lead II", "leak-free, lead II")}
 
 
 def markdown(table: pd.DataFrame) -> str:
@@ -58,18 +53,10 @@ for title, table in results.items():
     index = [m if m != "Majority class" else "always the largest class" for m in s.index]
 blocks.append(markdown(pd.DataFrame(models, index=pd.Index(index, name="model"))))
 
-claims = {}
-for title, analysis in analyses.items():
-    cells = []
-    for a, b, direction in CLAIMS.values():
-        verdict, p_holds = pair_verdict(analysis, a, b, direction)
-        seeds = seed_table(analysis, a, b).iloc[:-1]
-        spread = (f", seeds {seeds['difference'].min():+.3f} to {seeds['difference'].max():+.3f}, bootstrap p "
-                  f"{p_value(seeds['p'].min())} to {p_value(seeds['p'].max())}" if len(seeds) > 1
-                  else f", bootstrap p {p_value(seeds['p'].iloc[0])}")
-        cells.append(f"**{verdict}** (P {p_holds:.2f}); {seeds['difference'].mean():+.3f}{spread}")
-    claims[title] = cells
-blocks.append(markdown(pd.DataFrame(claims, index=pd.Index(list(CLAIMS), name="claim"))))
+verdicts = verdicts_table(analyses, bootstrap=True).map(
+    lambda cell: re.sub(r"^(holds|does not hold|undecided)", r"**\1**", cell))
+verdicts.index.name = "claim"
+blocks.append(markdown(verdicts))
 
 for title in ("leak-free, 12 leads", "leak-free, lead II"):
     table = results[title]

@@ -5,7 +5,9 @@ oversampling. Prints one JSON line per run (accuracy, macro F1, seconds, epochs)
 
     python tools/scalogram_size_experiment.py ../shared/data/mendeley-distinct 0,1 [model]
 """
-import sys, time, json, keras, numpy as np
+import sys
+import json
+import keras
 from ecgkeras.experiment import load_data, cv_folds, train_and_evaluate
 from ecgkeras.views import make_views
 from ecgkeras.train import TrainConfig

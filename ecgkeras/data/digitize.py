@@ -108,7 +108,7 @@ class PageGeometry:
 
 
 def load_image(image) -> tuple[np.ndarray, str]:
-    """Read a report as uint8 (H, W, 3) RGB, with a name for error messages (chapter 1).
+    """Read a report as uint8 (H, W, 3) RGB, with a name for error messages.
 
     Args:
         image: a path, a PIL image or a uint8 array (H, W, 3).
@@ -172,7 +172,7 @@ def vertical_average(image, threshold: float = 128.0) -> np.ndarray:
 def study_signal(image, samples: int = 1000, threshold: float = 128.0) -> np.ndarray:
     """The study's single signal: :func:`vertical_average` of the whole page as a model input.
 
-    Chapter 4 compares a 1D-CNN on this curve with one on the digitized leads. Columns without
+    ``tools/ablation_time_model.py`` compares a 1D-CNN on this curve with one on the digitized leads. Columns without
     dark pixels are filled by linear interpolation, and the curve is resampled (linear
     interpolation) to ``samples`` points across the page width.
 
@@ -702,7 +702,7 @@ def digitize_report(image, *, samples_per_lead: int = 250, rhythm_samples: int =
 
 
 def measure_page(gray: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, tuple, PageGeometry]:
-    """Steps 3-6 of chapter 1: separators, rows, time axis and grid pitch of a grid area.
+    """Steps 3-6 of :func:`digitize_report`: separators, rows, time axis and grid pitch of a grid area.
 
     Args:
         gray: uint8 (H, W) brightness of the grid area.
@@ -779,7 +779,7 @@ def heart_rate(rhythm, fs: float = 100.0) -> float:
 
 @dataclass
 class DigitizeResult:
-    """Many digitized reports, stacked (chapter 1; chapter 3 finds their duplicates).
+    """Many digitized reports, stacked: what ``ecgkeras digitize`` writes.
 
     Attributes:
         leads: float32 (n, 12, samples_per_lead) in mV, ``LEAD_NAMES`` order.

@@ -57,7 +57,6 @@ from ecgkeras.data.dataset import (
     class_from_folder,
 )
 
-MENDELEY_DOI = "10.17632/gwbz3fsgp8.2"
 #: The data set's page, for a manual download.
 MENDELEY_PAGE = "https://data.mendeley.com/datasets/gwbz3fsgp8/2"
 #: The one place the download URL lives: Mendeley Data's zip of version 2 (about 0.8 GB).
@@ -90,7 +89,7 @@ _MANUAL_ROUTE = (
 
 @dataclass
 class ImageIndex:
-    """Every image file under a folder, with its class, hashes and group (chapter 3).
+    """Every image file under a folder, with its class, hashes and group (from :func:`index_folder`).
 
     Attributes:
         root: the folder that was indexed.
@@ -172,7 +171,7 @@ def hamming_distances(fingerprints: np.ndarray) -> np.ndarray:
 def group_copies(md5: list[str], fingerprints: np.ndarray, near_duplicate_bits: int) -> np.ndarray:
     """Group ids, int64 (n,): connected components of "same MD5 or <= near_duplicate_bits apart".
 
-    Ids count from 0 in order of each group's first file (chapter 3).
+    Ids count from 0 in order of each group's first file.
     """
     distinct, first, of_file = np.unique(np.array(md5), return_index=True, return_inverse=True)
     close = hamming_distances(fingerprints[first]) <= near_duplicate_bits
@@ -381,7 +380,7 @@ def _place(source: Path, target: Path, link: str) -> None:
 
 
 def extract_zip(archive, target) -> Path:
-    """Extract a zip into ``target`` after checking every member (chapter 3, downloads).
+    """Extract a zip into ``target`` after checking every member (for :func:`download_mendeley`).
 
     Refuses the whole archive, before writing anything, when a member has an absolute path,
     a ".." part, or is a symbolic link: such members could write outside ``target``.
@@ -447,7 +446,7 @@ def download_mendeley(
 ) -> Path:
     """Download (once) and safely extract the Mendeley images; return the class folders' parent.
 
-    Chapter 3. The zip is kept in ``dest`` (default ``config.cache_dir() / "mendeley"``) and
+    Chapters 1 and 12. The zip is kept in ``dest`` (default ``config.cache_dir() / "mendeley"``) and
     extracted to ``dest / "images"``; a second call returns at once. ``file://`` URLs work too.
 
     Args:
@@ -522,7 +521,7 @@ def _packaged_manifest() -> list[dict]:
 def verify_images(root) -> dict:
     """Check every image under ``root``'s class folders against the packaged MD5 manifest.
 
-    Chapter 3. The manifest lists the MD5 of the 486 distinct full-resolution images of a
+    Called by :func:`download_mendeley`. The manifest lists the MD5 of the 486 distinct full-resolution images of a
     re-upload of the release (from ``mendeley-distinct/manifest.tsv``). A downloaded file whose
     bytes the re-upload does not hold is "unknown": possibly MI(215), the one file of the published
     release that the re-upload lacks (most likely one more copy of MI(5); see
@@ -586,7 +585,7 @@ def _digitizer_version() -> str:
 def load_mendeley(root, *, cache: bool = True, progress: bool = True) -> ECGDataset:
     """Index and digitize every image under ``root``: the real data set as an ``ECGDataset``.
 
-    Chapters 1 and 3. Each distinct file (MD5) is digitized once; with ``cache`` its signals are
+    Chapter 3. Each distinct file (MD5) is digitized once; with ``cache`` its signals are
     stored in ``config.cache_dir() / "digitized"`` under its MD5, so a rerun only re-indexes. Files
     that cannot be indexed or digitized are skipped and listed in ``info["skipped"]``.
 

@@ -123,7 +123,7 @@ def naive_split(labels, *, val: float = 0.15, test: float = 0.15, seed: int = 0)
 def group_kfold(labels, groups, *, k: int = 5, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
     """k folds, stratified by class, with every group inside one fold (:func:`stratified_group_folds`).
 
-    Chapter 3 (and the study's cross-validation in ``ecgkeras reproduce``).
+    The folds of ``cv_folds`` and so of ``ecgkeras reproduce``.
 
     Returns:
         k pairs ``(train_index, test_index)`` of sorted int64 arrays; every sample is tested once.
@@ -150,7 +150,7 @@ def stratified_group_folds(labels, groups, *, k: int, seed: int) -> np.ndarray:
     """The fold (0..k-1) of every sample: scikit-learn's ``StratifiedGroupKFold(shuffle=True)``,
     written out so that every scikit-learn version gives the book's folds.
 
-    Chapter 3. scikit-learn changed how ``shuffle=True`` orders the groups in 1.8 (before, the
+    scikit-learn changed how ``shuffle=True`` orders the groups in 1.8 (before, the
     shuffled class counts lost track of their groups), so Colab's 1.6 gave other folds than the
     committed runs, which used 1.8. This is the 1.8 algorithm (BSD-3 licence, after the Kaggle
     kernel it cites): shuffle the groups with ``RandomState(seed)``, take them in order of
@@ -195,12 +195,26 @@ def stratified_group_folds(labels, groups, *, k: int, seed: int) -> np.ndarray:
 
 
 def leaked_fraction(groups, train_idx, test_idx) -> float:
-    """Share of test samples whose group (ECG) also appears in training: 0 for a leak-free split."""
+    """Share of test samples whose group (ECG) also appears in training: 0 for a leak-free split.
+
+    Chapter 3. The book's one measure of leakage (:func:`leaked_share` applies it to two
+    datasets). Samples with a negative group were made by :func:`oversample` and are no ECG of
+    the data set: they are left out of the count.
+
+    Args:
+        groups: int (n,) group (ECG) of every sample.
+        train_idx, test_idx: int indices into ``groups``.
+    """
     groups = np.asarray(groups)
     test_idx = np.asarray(test_idx)
     if len(test_idx) == 0:
         raise ValueError("test_idx is empty; there is no test sample to check")
-    return float(np.isin(groups[test_idx], groups[np.asarray(train_idx)]).mean())
+    test_groups = groups[test_idx]
+    real = test_groups[test_groups >= 0]
+    if len(real) == 0:
+        raise ValueError("every test sample has a negative group (made by oversampling); there is no real "
+                         "test ECG to check")
+    return float(np.isin(real, groups[np.asarray(train_idx)]).mean())
 
 
 def oversample(dataset: ECGDataset, *, method: str = "adasyn", seed: int = 0) -> tuple[ECGDataset, dict]:
@@ -281,7 +295,7 @@ def oversample(dataset: ECGDataset, *, method: str = "adasyn", seed: int = 0) ->
 
 
 def one_file_per_ecg(dataset: ECGDataset) -> ECGDataset:
-    """The first file of every group (distinct ECG), in the data set's order (chapter 3).
+    """The first file of every group (distinct ECG), in the data set's order.
 
     Copies add weight, not information: the leak-free protocol splits the distinct ECGs.
     """
@@ -293,9 +307,10 @@ def leaked_share(train: ECGDataset, test: ECGDataset) -> float:
     """Share of the real test samples (group >= 0, not oversampled) whose ECG is also in ``train``.
 
     0 for a leak-free split; synthetic samples (negative groups) are left out of the count.
+    :func:`leaked_fraction` of the two sets' groups.
     """
-    real_groups = test.groups[test.groups >= 0]
-    return float(np.isin(real_groups, train.groups).mean())
+    groups = np.concatenate([train.groups, test.groups])
+    return leaked_fraction(groups, np.arange(len(train)), np.arange(len(train), len(groups)))
 
 
 #: The book's two evaluation protocols (chapter 3).
@@ -330,19 +345,14 @@ def protocol_splits(
         "balance" (the ``oversample`` report or None), "leaked" (share of real test samples whose
         ECG is also in training), "sizes"}``.
     """
-    if protocol not in PROTOCOLS:
-        raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
-    balance_report = None
+    dataset, balance_report = protocol_samples(dataset, protocol=protocol, balance=balance, seed=seed)
     if protocol == "naive":
-        if balance is not None:
-            dataset, balance_report = oversample(dataset, method=balance, seed=seed)
         index = naive_split(dataset.labels, val=val, test=test, seed=seed)
     else:
-        dataset = one_file_per_ecg(dataset)
         index = split_train_val_test(dataset.labels, dataset.groups, val=val, test=test, seed=seed)
     splits = {name: dataset.subset(idx) for name, idx in index.items()}
-    if protocol == "leak-free" and balance is not None:
-        splits["train"], balance_report = oversample(splits["train"], method=balance, seed=seed)
+    splits, balance_report = balance_training_split(splits, protocol=protocol, balance=balance, seed=seed,
+                                                    report=balance_report)
     report = {
         "protocol": protocol,
         "balance": balance_report,
@@ -350,3 +360,39 @@ def protocol_splits(
         "sizes": {name: len(part) for name, part in splits.items()},
     }
     return splits, report
+
+
+def protocol_samples(dataset: ECGDataset, *, protocol: str, balance: str | None, seed: int
+                     ) -> tuple[ECGDataset, dict | None]:
+    """What a protocol splits, before the split (the protocols: :func:`protocol_splits`).
+
+    The one place where the two protocols differ before splitting, for :func:`protocol_splits`
+    (one split) and ``ecgkeras.experiment.cv_folds`` (k folds): ``"naive"`` balances the whole
+    data set first (copies, and synthetic samples made from future test ECGs, reach every
+    split); ``"leak-free"`` keeps one file per ECG and balances nothing yet
+    (:func:`balance_training_split` does, after the split).
+
+    Returns:
+        ``(samples, balance report)``: the report of :func:`oversample` for "naive" with a
+        ``balance`` method, else None.
+    """
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
+    if protocol == "naive":
+        if balance is None:
+            return dataset, None
+        return oversample(dataset, method=balance, seed=seed)
+    return one_file_per_ecg(dataset), None
+
+
+def balance_training_split(splits: dict[str, ECGDataset], *, protocol: str, balance: str | None, seed: int,
+                           report: dict | None = None) -> tuple[dict[str, ECGDataset], dict | None]:
+    """The leak-free protocol's balancing, after the split: :func:`oversample` on "train" alone.
+
+    For "naive" (balanced before the split by :func:`protocol_samples`) or ``balance=None`` the
+    splits and ``report`` are returned unchanged.
+    """
+    if protocol != "leak-free" or balance is None:
+        return splits, report
+    train, report = oversample(splits["train"], method=balance, seed=seed)
+    return {**splits, "train": train}, report

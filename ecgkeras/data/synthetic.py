@@ -122,7 +122,7 @@ def simulate_ecg(
     fs: float = 100.0,
     seconds: float = 10.0,
 ) -> np.ndarray:
-    """Simulate one patient's continuous 12-lead ECG (chapter 1).
+    """Simulate one patient's continuous 12-lead ECG.
 
     Args:
         label: class index 0..3 in ``CLASS_NAMES`` order.
@@ -195,7 +195,7 @@ def make_dataset(
     class_proportions=CLASS_PROPORTIONS,
     fs: float = 100.0,
 ) -> ECGDataset:
-    """Simulate ``n`` patients and cut each ECG as a paper report shows it (chapter 1).
+    """Simulate ``n`` patients and cut each ECG as a paper report shows it (chapters 2-3).
 
     Returns:
         An ``ECGDataset`` with signals float32 (n, 2.5 * fs, 12) in mV (each lead's 2.5 s report

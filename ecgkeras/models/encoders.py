@@ -26,6 +26,8 @@ import numbers
 import keras
 from keras import layers, ops
 
+from ecgkeras.views import VIEW_LAYOUTS  # view name -> the axes of its input (channels-last)
+
 #: Batch-normalization momentum. Keras's default (0.99) adapts too slowly with ~20 steps per
 #: epoch: the running statistics stayed far from the batch statistics and models predicted one
 #: class at test time (the 2D-CNN and the hybrids, in a first experiment on the real images);
@@ -58,12 +60,6 @@ class PositionEmbedding(layers.Layer):
         return inputs + ops.expand_dims(self.positions, 0)
 
 
-#: View name -> the axes of its input, without the batch axis (channels-last).
-VIEW_LAYOUTS = {
-    "time": ("samples", "leads"),
-    "scalogram": ("scales", "width", "leads"),
-    "spectrum": ("bins", "leads"),
-}
 
 
 def check_input_shape(input_shape, view: str, argument: str = "input_shape") -> tuple[int, ...]:

@@ -3,11 +3,11 @@
 Chapters 4-8 write these models out on the page (``make_1d_cnn``, ``make_2d_cnn``,
 ``make_cnn_transformer``, ``make_hybrid_1``, ``make_hybrid_2``, ``make_late_fusion``,
 ``make_attention_fusion``); :func:`build_model` builds the same models by name, and
-``tests/test_book_keras.py`` checks that both are identical. The study's two feature-level fusions concatenate the branches'
-deep features: Hybrid 1 = time + scalogram, Hybrid 2 = all three views. The book adds two more
-ways to combine the same branches: decision-level ("late") fusion averages the class
-probabilities of one classifier per view, and attention fusion learns, per sample, how much to
-trust each view.
+``tests/test_book_keras.py`` checks that both are identical. The study's two feature-level
+fusions concatenate the branches' deep features: Hybrid 1 = time + scalogram, Hybrid 2 = all
+three views. The book adds two more ways to combine the same branches: decision-level ("late")
+fusion averages the class probabilities of one classifier per view, and attention fusion
+learns, per sample, how much to trust each view.
 
 Every model takes a dict of inputs keyed by view name, e.g.
 ``{"time": float32 (n, 250, 12), "scalogram": float32 (n, 64, 64, 12)}``, and returns class
@@ -24,8 +24,9 @@ from keras import layers
 
 from ecgkeras.models.encoders import ENCODER_BUILDERS, check_input_shape
 from ecgkeras.results import model_slug
+from ecgkeras.views import VIEW_NAMES
 
-VIEWS = ("time", "scalogram", "spectrum")
+VIEWS = VIEW_NAMES  # the views, in the book's order (defined in ecgkeras.views)
 FUSIONS = ("concat", "late", "attention")
 
 #: The book's seven models: name -> (views, fusion). Fusion None means one view, no fusion.
@@ -88,8 +89,9 @@ def build_classifier(input_shapes: dict, *, fusion: str | None = "concat", n_cla
                      name: str | None = None, seed: int | None = None, **encoder_options) -> keras.Model:
     """A unimodal or fused classifier over the given views.
 
-    Chapters 4-6 (one view: encoder + softmax), 7 (``"concat"``: Hybrid 1 and 2, section
-    "Several inputs: the functional API") and 8 (``"late"``, ``"attention"``) write each case out.
+    :func:`build_model` builds the book's seven models with it, whose chapters write each case
+    out on the page (one view: encoder + softmax; ``"concat"``: Hybrid 1 and 2; ``"late"``,
+    ``"attention"``); chapter 8 names it as the one place those layers are written.
 
     Args:
         input_shapes: view name -> input shape without the batch axis, e.g.
