@@ -80,14 +80,22 @@ def load_predictions(folder) -> dict[int, SeedPredictions]:
         ValueError: no seed has a fold finished by every model; or two models' files of one fold
             hold different samples (labels or ECG ids differ: runs of different data mixed).
     """
-    folder = Path(folder)
-    runs = finished_runs(folder)
-    finished = defaultdict(lambda: defaultdict(set))  # seed -> model -> folds
+    return _load_predictions(Path(folder), finished_runs(folder))
+
+
+def _finished_folds(runs: list[dict]) -> dict[int, dict[str, set[int]]]:
+    """seed -> model -> the folds it finished, from a folder's run files (missing: an empty set)."""
+    finished = defaultdict(lambda: defaultdict(set))
     for run in runs:
         finished[run["seed"]][run["model"]].add(run["fold"])
+    return finished
+
+
+def _load_predictions(folder: Path, runs: list[dict]) -> dict[int, SeedPredictions]:
+    """:func:`load_predictions` with the folder's run files already read (``analyze`` reads them once)."""
     all_models = sorted({run["model"] for run in runs})
     result, unfinished = {}, {}
-    for seed, by_model in sorted(finished.items()):
+    for seed, by_model in sorted(_finished_folds(runs).items()):
         folds = sorted(set.intersection(*(by_model.get(model, set()) for model in all_models)))
         if not folds:
             unfinished[seed] = {model: sorted(by_model.get(model, ())) for model in all_models}
@@ -115,7 +123,7 @@ def load_predictions(folder) -> dict[int, SeedPredictions]:
                          f"{unfinished}); wait for reproduce to finish one")
     if unfinished:
         warnings.warn(f"{folder}: seed(s) {sorted(unfinished)} left out: no fold finished by every model yet "
-                      f"(finished folds per model: {unfinished})", stacklevel=2)
+                      f"(finished folds per model: {unfinished})", stacklevel=3)
     return result
 
 
@@ -268,8 +276,8 @@ def analyze(folder, out=None, *, n_boot: int = 10_000, rope: float = 0.01, compo
     if not settings_file.is_file():
         raise FileNotFoundError(f"{folder} is not a reproduce folder: {settings_file} is missing")
     settings = json.loads(settings_file.read_text())
-    data = load_predictions(folder)
-    runs = finished_runs(folder)  # for the notes on what a partial folder lacks
+    runs = finished_runs(folder)
+    data = _load_predictions(folder, runs)
     models = list(data[min(data)].probabilities)
     pairs = comparison_pairs(models)
     per_fold = pd.concat([complementarity(part, components=components, k=k, shuffles=shuffles, seed=seed)
@@ -317,14 +325,12 @@ def missing_runs(runs: list[dict], folds: int) -> list[str]:
         e.g. ``["seed 3 lacks: Hybrid 2 folds [3, 4]; Late fusion folds [2, 3, 4]"]``; empty when
         every model finished every fold of every seed it started.
     """
-    finished = defaultdict(set)  # (seed, model) -> folds
-    for run in runs:
-        finished[run["seed"], run["model"]].add(run["fold"])
-    models = sorted({model for _, model in finished})
+    models = sorted({run["model"] for run in runs})
+    every_fold = set(range(folds))
     lines = []
-    for seed in sorted({seed for seed, _ in finished}):
-        lacking = [f"{model} folds {sorted(set(range(folds)) - finished[seed, model])}" for model in models
-                   if set(range(folds)) - finished[seed, model]]
+    for seed, by_model in sorted(_finished_folds(runs).items()):
+        lacking = [f"{model} folds {sorted(every_fold - by_model[model])}" for model in models
+                   if every_fold - by_model[model]]
         if lacking:
             lines.append(f"seed {seed} lacks: " + "; ".join(lacking))
     return lines

@@ -111,7 +111,10 @@ def bench_train(against: str = "HEAD", *, repeat: int = 3, n: int | None = None,
 def format_bench_train(result: dict) -> str:
     """The lines ``ecgkeras bench train`` prints for a :func:`bench_train` result."""
     r, this, other = result, result["this"], result["other"]
-    runs = lambda seconds: ", ".join(f"{s:.1f}" for s in seconds)  # noqa: E731
+
+    def runs(seconds):
+        return ", ".join(f"{s:.1f}" for s in seconds)
+
     lines = [
         f"train: {len(this['models'])} models x fold {r['fold']} of {r['folds']}, synthetic "
         f"{r['n']} ECGs, seed {r['seed']}, {r['mode']} mode; best of {r['repeat']}, versions alternating",

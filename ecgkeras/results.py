@@ -286,7 +286,7 @@ def run_is_finished(out, model_name: str, fold: int, seed: int) -> bool:
     try:
         read_run(run_file)
         read_predictions(predictions_file)
-    except (BrokenRunFile, FileNotFoundError) as error:
+    except BrokenRunFile as error:  # a missing predictions file is one too
         for path in (run_file, predictions_file):
             if path.exists():
                 os.replace(path, path.with_name(path.name + ".broken"))

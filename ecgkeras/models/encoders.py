@@ -60,8 +60,6 @@ class PositionEmbedding(layers.Layer):
         return inputs + ops.expand_dims(self.positions, 0)
 
 
-
-
 def check_input_shape(input_shape, view: str, argument: str = "input_shape") -> tuple[int, ...]:
     """Return ``input_shape`` as a tuple of ints, or raise ValueError naming ``argument``.
 
