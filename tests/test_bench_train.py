@@ -5,9 +5,12 @@ from pathlib import Path
 
 import pytest
 
+import ecgkeras
 from ecgkeras.bench_train import LOSS_ATOL, bench_train, format_bench_train
 
-PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+# the folder holding the imported package: the clone in an editable install, site-packages in
+# colab-check's and floors-check's environments (which are not git clones)
+PACKAGE_ROOT = Path(ecgkeras.__file__).resolve().parents[1]
 TINY = dict(repeat=1, n=40, models=["1D-CNN"])
 
 
