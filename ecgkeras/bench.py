@@ -15,6 +15,7 @@ import numpy as np
 import pywt
 
 from ecgkeras.data.dataset import FS
+from ecgkeras.data.synthetic import beat_waves
 from ecgkeras.views import (
     CWT_PRECISION,
     _area_weights,
@@ -149,14 +150,7 @@ def ecg_like_signals(n: int, samples: int, leads: int, *, fs: float = FS, seed=0
     for i in range(n):
         rr = 60 / rng.uniform(50, 110)
         r_peaks = np.arange(rng.uniform(0, rr), t[-1] + rr, rr)
-        distance = t[:, None] - r_peaks  # s from every R peak, (samples, beats)
-        waves = np.stack(
-            [
-                amplitude * np.exp(-0.5 * ((distance - offset) / width) ** 2).sum(axis=1)
-                for offset, width, amplitude in _WAVES
-            ],
-            axis=1,
-        )  # (samples, 3)
+        waves = beat_waves(samples, fs, r_peaks, _WAVES)  # (samples, 3): P, QRS, T
         mixing = rng.uniform(-1, 1, size=(len(_WAVES), leads))
         wander = 0.1 * np.sin(2 * np.pi * 0.3 * t[:, None] + rng.uniform(0, 2 * np.pi, leads))
         signals[i] = waves @ mixing + wander + rng.normal(0, 0.02, size=(samples, leads))

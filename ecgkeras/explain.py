@@ -30,6 +30,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ecgkeras.data.dataset import FS, LEAD_NAMES, LEAD_SECONDS, REPORT_LAYOUT
+from ecgkeras.data.synthetic import beat_waves
 from ecgkeras.models import VIEWS, feature_model
 from ecgkeras.plot import DIVERGING_CMAP, SCALOGRAM_CMAP, SEQUENTIAL_CMAP, book_figure, book_plot
 from ecgkeras.train import check_inputs
@@ -288,7 +289,7 @@ def plot_grad_cam(scalogram, cam, *, lead: int = 0, lead_names=LEAD_NAMES, frequ
 # A known-answer case: ST elevation ------------------------------------------------------------
 
 #: Gaussian waves of one beat of :func:`simulate_st_elevation`: name -> (peak after R in s,
-#: width in s, amplitude in mV), a simplified version of ``ecgkeras.data.synthetic``'s beat.
+#: width in s, amplitude in mV), drawn by ``ecgkeras.data.synthetic.beat_waves``.
 BEAT_WAVES = {"P": (-0.16, 0.025, 0.12), "Q": (-0.03, 0.01, -0.1), "R": (0.0, 0.012, 1.0),
               "S": (0.03, 0.012, -0.25), "T": (0.28, 0.045, 0.3)}
 #: The ST segment, in s after each R peak: where the evidence of :func:`simulate_st_elevation` is.
@@ -337,8 +338,8 @@ def simulate_st_elevation(n: int, seed: int = 0, *, fs: float = FS,
         rr = rng.uniform(0.76, 0.95)
         peaks = np.arange(rng.uniform(0, rr) - rr, seconds + rr, rr)  # one beat beyond each end
         since_r = t[:, None] - peaks  # (samples, beats): time since each R peak
-        x = sum(amplitude * rng.uniform(0.7, 1.3) * np.exp(-0.5 * ((since_r - offset) / width) ** 2).sum(axis=1)
-                for offset, width, amplitude in BEAT_WAVES.values())
+        scales = rng.uniform(0.7, 1.3, len(BEAT_WAVES))  # each wave's amplitude, this ECG
+        x = beat_waves(samples, fs, peaks, BEAT_WAVES.values()) @ scales
         if labels[i]:
             plateau = expit((since_r - 0.05) / 0.006) * expit((BEAT_WAVES["T"][0] - since_r) / 0.03)
             x += rng.uniform(0.15, 0.3) * plateau.sum(axis=1)

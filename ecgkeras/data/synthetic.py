@@ -440,26 +440,61 @@ def _beat_schedule(patient: _Patient, seconds: float, rng: np.random.Generator):
     return times[seen], kinds[seen]
 
 
-def _gaussian_waves(samples: int, fs: float, centres, before, after, vectors) -> np.ndarray:
-    """Sum of asymmetric Gaussian waves sampled at ``fs`` Hz from t = 0: (samples, 3) in mV.
+def gaussian_waves(samples: int, fs: float, centres, before, after, amplitudes, *,
+                   reach: float = 5.0) -> np.ndarray:
+    """Sum of asymmetric Gaussian waves sampled at ``fs`` Hz from t = 0: the book's one beat simulator.
+
+    Every simulated beat of the package is built here: the synthetic data set's heart vectors,
+    the ST-elevation case of ``ecgkeras.explain.simulate_st_elevation`` (through
+    :func:`beat_waves`) and the benchmark signals of ``ecgkeras bench``.
 
     Args:
-        centres, before, after: (waves,) peak times and widths before/after the peak, s.
-        vectors: (waves, 3) heart vector of each wave at its peak, mV.
+        samples: length of the output.
+        fs: sampling rate in Hz.
+        centres, before, after: (waves,) peak times in s (may lie outside the signal) and
+            widths (standard deviations) in s before and after the peak.
+        amplitudes: (waves, k) value of each wave at its peak in mV, one column per output channel.
+        reach: each wave is evaluated within ``reach`` widths of its peak only (5: the rest is
+            below 4e-6 of its peak).
 
-    Each wave is evaluated only within 5 widths of its peak; further out it is negligible.
+    Returns:
+        float64 (samples, k) in mV.
     """
-    reach = int(np.ceil(5 * max(before.max(), after.max()) * fs))
-    index = np.round(centres * fs).astype(int)[:, None] + np.arange(-reach, reach + 1)
+    centres, before, after = (np.asarray(x, dtype=float) for x in (centres, before, after))
+    amplitudes = np.asarray(amplitudes, dtype=float)
+    half = int(np.ceil(reach * max(before.max(), after.max()) * fs))
+    index = np.round(centres * fs).astype(int)[:, None] + np.arange(-half, half + 1)
     delta = index / fs - centres[:, None]
     width = np.where(delta < 0, before[:, None], after[:, None])
     shape = np.exp(-0.5 * (delta / width) ** 2)
     inside = (index >= 0) & (index < samples)
-    heart = np.empty((samples, 3))
-    for axis in range(3):
-        weights = (shape * vectors[:, [axis]])[inside]
-        heart[:, axis] = np.bincount(index[inside], weights=weights, minlength=samples)
-    return heart
+    out = np.empty((samples, amplitudes.shape[1]))
+    for channel in range(amplitudes.shape[1]):
+        weights = (shape * amplitudes[:, [channel]])[inside]
+        out[:, channel] = np.bincount(index[inside], weights=weights, minlength=samples)
+    return out
+
+
+def beat_waves(samples: int, fs: float, r_peaks, waves) -> np.ndarray:
+    """Symmetric Gaussian waves repeated at every R peak, one output column per wave.
+
+    ``ecgkeras.explain.simulate_st_elevation`` and ``ecgkeras.bench.ecg_like_signals`` build
+    their beats from it.
+
+    Args:
+        samples: length of the output; fs: sampling rate in Hz.
+        r_peaks: (beats,) R-peak times in s (may lie outside the signal).
+        waves: sequence of ``(offset from the R peak in s, width in s, amplitude in mV)``.
+
+    Returns:
+        float64 (samples, len(waves)) in mV: column j is wave j at every beat.
+    """
+    waves = np.asarray(list(waves), dtype=float)
+    r_peaks = np.asarray(r_peaks, dtype=float)
+    centres = (r_peaks[None, :] + waves[:, [0]]).ravel()  # (waves * beats,), wave-major
+    widths = np.repeat(waves[:, 1], len(r_peaks))
+    amplitudes = np.repeat(np.diag(waves[:, 2]), len(r_peaks), axis=0)  # (waves * beats, waves)
+    return gaussian_waves(samples, fs, centres, widths, widths, amplitudes, reach=10.0)
 
 
 def _heart_vector(t: np.ndarray, fs: float, times, kinds, patient: _Patient) -> np.ndarray:
@@ -474,7 +509,7 @@ def _heart_vector(t: np.ndarray, fs: float, times, kinds, patient: _Patient) -> 
         after.append(np.tile([wave.width_after for wave in waves], beats.sum()))
         shape = np.stack([wave.vector for wave in waves])
         vectors.append((breathing[beats, None, None] * shape).reshape(-1, 3))
-    heart = _gaussian_waves(
+    heart = gaussian_waves(
         len(t), fs, *(np.concatenate(part) for part in (centres, before, after, vectors))
     )
     if np.any(patient.st_vector):
