@@ -16,14 +16,7 @@ import pywt
 
 from ecgkeras.data.dataset import FS
 from ecgkeras.data.synthetic import beat_waves
-from ecgkeras.views import (
-    CWT_PRECISION,
-    _area_weights,
-    _scalogram_images,
-    _wavelet_and_scales,
-    to_scalogram,
-    to_spectrum,
-)
+from ecgkeras.views import CWT_PRECISION, ScalogramSpec, to_scalogram, to_spectrum
 
 #: Largest difference allowed between the batched and the naive scalogram (values in [0, 1]).
 ATOL = 1e-4
@@ -109,29 +102,29 @@ def format_bench(result: dict) -> str:
 
 
 def naive_scalogram(signals, *, fs: float = FS) -> np.ndarray:
-    """The loop a first version would write, with :func:`to_scalogram`'s default options.
+    """The loop a first version would write, with :func:`to_scalogram`'s default settings.
 
-    The baseline of :func:`bench_views`. One ``pywt.cwt`` call per signal and lead (default ``method="conv"``, float64),
-    then, per signal, the same magnitude / resize / decibel steps as :func:`to_scalogram`.
+    The baseline of :func:`bench_views`. One ``pywt.cwt`` call per signal and lead (default
+    ``method="conv"``, float64), then, per signal, the same magnitude / resize / decibel steps as
+    :func:`to_scalogram` (``ScalogramSpec.images``).
 
     Args:
         signals: float (n, samples, leads), mV, at ``fs`` Hz.
 
     Returns:
-        float32 (n, 64, 64, leads) in [0, 1].
+        float32 (n, height, width, leads) in [0, 1] (64 x 64 by default).
     """
     signals = np.asarray(signals, dtype=np.float64)
+    spec = ScalogramSpec(fs=fs)
+    wavelet, scales = spec.wavelet_and_scales()
     n, samples, leads = signals.shape
-    wavelet, scales = _wavelet_and_scales(fs, "morl", None, 64, 1.0, 40.0)
-    row_weights, column_weights = _area_weights(len(scales), 64), _area_weights(samples, 64)
-    images = np.empty((n, 64, 64, leads), dtype=np.float32)
+    images = np.empty((n, *spec.size, leads), dtype=np.float32)
     for i in range(n):
         coefficients = np.stack(
             [pywt.cwt(signals[i, :, lead], scales, wavelet, precision=CWT_PRECISION)[0]
              for lead in range(leads)], axis=1
         )  # (scales, leads, samples)
-        leads_images = _scalogram_images(coefficients, row_weights, column_weights, True)
-        images[i] = leads_images.transpose(1, 2, 0)
+        images[i] = spec.images(coefficients).transpose(1, 2, 0)
     return images
 
 

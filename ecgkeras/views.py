@@ -20,6 +20,7 @@ Every function takes a batch, ndim 3. For one signal of shape (samples, leads) p
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields, replace
 from functools import partial
 
 import numpy as np
@@ -70,62 +71,119 @@ def normalize_signals(signals, *, min_std: float = 1e-3) -> np.ndarray:
     return ((signals - centre) / scale).astype(np.float32)
 
 
-def to_scalogram(
-    signals,
-    *,
-    fs: float = 100.0,
-    wavelet: str = "morl",
-    scales=None,
-    n_scales: int = 64,
-    fmin: float = 1.0,
-    fmax: float = 40.0,
-    size: tuple[int, int] = (64, 64),
-    chunk: int = 256,
-    log: bool = True,
-) -> np.ndarray:
+@dataclass(frozen=True)
+class ScalogramSpec:
+    """The scalogram's settings, defined once: what :func:`to_scalogram` computes, what
+    :func:`scalogram_frequencies` labels and what the benchmark's naive loop repeats.
+
+    Chapter 2. Rows of the image are scales from smallest to largest, so row 0 (the top of an
+    image) is the highest frequency.
+
+    Attributes:
+        fs: sampling rate of the signals in Hz.
+        wavelet: a continuous wavelet name of PyWavelets, e.g. "morl", "mexh", "cmor1.5-1.0".
+        scales: explicit wavelet scales (in samples), or None: ``n_scales`` log-spaced scales
+            whose frequencies span ``fmax`` down to ``fmin`` Hz (those three are unused otherwise).
+        n_scales, fmin, fmax: number of scales and their frequency range in Hz.
+        size: (height, width) of the image in px; height resamples scales, width resamples time.
+        log: decibels relative to the image's peak mapped to [0, 1] (True), or linear magnitude
+            divided by the peak (False).
+    """
+
+    fs: float = 100.0
+    wavelet: str = "morl"
+    scales: tuple | None = None
+    n_scales: int = 64
+    fmin: float = 1.0
+    fmax: float = 40.0
+    size: tuple[int, int] = (64, 64)
+    log: bool = True
+
+    def __post_init__(self):
+        _check_fs(self.fs)
+        object.__setattr__(self, "size", _check_size(self.size))
+        if self.scales is not None:  # hashable and immutable, like the rest of the spec
+            object.__setattr__(self, "scales", tuple(np.atleast_1d(np.asarray(self.scales, dtype=float)).tolist()))
+        self.wavelet_and_scales()  # raises ValueError on a bad wavelet or scales
+
+    def __str__(self) -> str:
+        """One line for a chapter's output: "Morlet wavelet ('morl'), 64 scales, 40 to 1 Hz at ..."."""
+        wavelet, scales = self.wavelet_and_scales()
+        hz = np.asarray(pywt.scale2frequency(wavelet, scales), dtype=float) * self.fs
+        return (f"{wavelet.family_name} ({self.wavelet!r}), {len(scales)} scales, {hz.max():.3g} to "
+                f"{hz.min():.3g} Hz at fs = {self.fs:g} Hz, {self.size[0]} x {self.size[1]} px, "
+                f"{'dB' if self.log else 'linear'}")
+
+    @classmethod
+    def with_settings(cls, spec: "ScalogramSpec | None" = None, **settings) -> "ScalogramSpec":
+        """``spec`` (default: the book's settings) with the named ``settings`` replaced."""
+        unknown = sorted(set(settings) - {field.name for field in fields(cls)})
+        if unknown:
+            raise ValueError(f"unknown scalogram settings {unknown}; the settings are "
+                             f"{[field.name for field in fields(cls)]}")
+        return replace(spec or cls(), **settings)
+
+    def wavelet_and_scales(self) -> tuple[pywt.ContinuousWavelet, np.ndarray]:
+        """The checked wavelet and its scales: (``pywt.ContinuousWavelet``, float64 (scales,))."""
+        return _wavelet_and_scales(self.fs, self.wavelet, self.scales, self.n_scales, self.fmin, self.fmax)
+
+    def frequencies(self) -> np.ndarray:
+        """Frequency in Hz of each image row: float64 (height,), decreasing from the top row.
+
+        A row that averages several scales gets their area-weighted geometric mean.
+        """
+        wavelet, scales = self.wavelet_and_scales()
+        frequencies = np.asarray(pywt.scale2frequency(wavelet, scales), dtype=float) * self.fs
+        return np.exp(_area_weights(len(scales), self.size[0]) @ np.log(frequencies))
+
+    def images(self, coefficients) -> np.ndarray:
+        """Wavelet coefficients (scales, m, samples) -> float32 images (m, height, width) in [0, 1].
+
+        The steps after ``pywt.cwt``: magnitude, area averaging to ``size``, peak-relative scale.
+        """
+        n_scales, _, samples = np.shape(coefficients)
+        return _scalogram_images(coefficients, _area_weights(n_scales, self.size[0]),
+                                 _area_weights(samples, self.size[1]), self.log)
+
+
+def to_scalogram(signals, spec: ScalogramSpec | None = None, *, chunk: int = 256, **settings) -> np.ndarray:
     """The time-frequency view: a continuous-wavelet scalogram image per sample and lead.
 
     Chapter 2. Steps: ``pywt.cwt`` along the samples axis (``method="fft"`` on float32, a few
     signals at a time), magnitude, area averaging down to ``size`` (mean magnitude per pixel),
     then decibels relative to the image's peak mapped to [0, 1] (``log=True``), or magnitude
-    divided by the peak (``log=False``).
-
-    Rows are scales from smallest to largest, so row 0 (the top of an image) is the highest
-    frequency; :func:`scalogram_frequencies` gives each row's frequency in Hz.
+    divided by the peak (``log=False``). :func:`scalogram_frequencies` gives each row's
+    frequency in Hz.
 
     Args:
         signals: float (n, samples, leads), mV, sampled at ``fs`` Hz.
-        fs: sampling rate in Hz.
-        wavelet: a continuous wavelet name of PyWavelets, e.g. "morl", "mexh", "cmor1.5-1.0".
-        scales: explicit wavelet scales (in samples); None uses ``n_scales`` log-spaced scales
-            whose frequencies span ``fmax`` down to ``fmin`` Hz, and then those three are unused.
-        n_scales, fmin, fmax: number of scales and their frequency range in Hz.
-        size: (height, width) of the image in px; height resamples scales, width resamples time.
+        spec: the settings (:class:`ScalogramSpec`); None: the book's (64 Morlet scales from 40
+            down to 1 Hz at 100 Hz, 64 x 64 px, decibels).
         chunk: how many one-lead signals go into one ``pywt.cwt`` call (rounded down to whole
             ECGs, at least one ECG). It bounds the working memory: each float32 copy of a
             chunk's coefficients takes ``chunk * n_scales * samples * 4`` bytes (16 MB for 250
             samples and 64 scales). The returned images take ``n * height * width * leads * 4``
             bytes (375 MiB for 2000 ECGs of 12 leads at 64 x 64).
-        log: decibels (True) or linear magnitude (False).
+        **settings: fields of :class:`ScalogramSpec` that replace the spec's, e.g.
+            ``fs=250, size=(32, 32), wavelet="mexh"``.
 
     Returns:
         float32 (n, size[0], size[1], leads) in [0, 1].
     """
-    signals = _check_signals(signals, fs=fs)
-    wavelet, scales = _wavelet_and_scales(fs, wavelet, scales, n_scales, fmin, fmax)
-    height, width = _check_size(size)
+    spec = ScalogramSpec.with_settings(spec, **settings)
+    signals = _check_signals(signals, fs=spec.fs)
+    wavelet, scales = spec.wavelet_and_scales()
+    height, width = spec.size
     if not (isinstance(chunk, (int, np.integer)) and chunk >= 1):
         raise ValueError(f"chunk must be a positive integer, got {chunk!r}")
     n, samples, leads = signals.shape
-    lowest = float(pywt.scale2frequency(wavelet, scales.max())) * fs
-    if samples < 2 * fs / lowest:
+    lowest = float(pywt.scale2frequency(wavelet, scales.max())) * spec.fs
+    if samples < 2 * spec.fs / lowest:
         raise ValueError(
             f"signals have {samples} samples, too few for the lowest scale ({lowest:.3g} Hz): "
-            f"it needs at least two periods ({int(np.ceil(2 * fs / lowest))} samples at {fs} Hz); "
+            f"it needs at least two periods ({int(np.ceil(2 * spec.fs / lowest))} samples at {spec.fs} Hz); "
             "raise fmin, pass smaller scales, or use longer signals"
         )
-    row_weights = _area_weights(len(scales), height)
-    column_weights = _area_weights(samples, width)
     images = np.empty((n, height, width, leads), dtype=np.float32)
     per_chunk = max(1, chunk // leads)
     for start in range(0, n, per_chunk):
@@ -133,37 +191,22 @@ def to_scalogram(
         series = block.transpose(0, 2, 1).reshape(-1, samples)
         coefficients, _ = pywt.cwt(series, scales, wavelet, method="fft",
                                    precision=CWT_PRECISION)
-        block_images = _scalogram_images(coefficients, row_weights, column_weights, log)
-        images[start : start + len(block)] = block_images.reshape(
+        images[start : start + len(block)] = spec.images(coefficients).reshape(
             len(block), leads, height, width
         ).transpose(0, 2, 3, 1)
     return images
 
 
-def scalogram_frequencies(
-    *,
-    fs: float = 100.0,
-    wavelet: str = "morl",
-    scales=None,
-    n_scales: int = 64,
-    fmin: float = 1.0,
-    fmax: float = 40.0,
-    size: tuple[int, int] = (64, 64),
-) -> np.ndarray:
+def scalogram_frequencies(spec: ScalogramSpec | None = None, **settings) -> np.ndarray:
     """Frequency in Hz of each row of :func:`to_scalogram`'s images, for axis labels.
 
-    Chapter 2. Pass the same ``fs``, ``wavelet``, ``scales``, ``n_scales``, ``fmin``, ``fmax`` and
-    ``size`` as to :func:`to_scalogram`. A row that averages several scales gets their
-    area-weighted geometric mean.
+    Chapter 2. Pass the same ``spec`` and settings as to :func:`to_scalogram` (``chunk`` aside).
+    A row that averages several scales gets their area-weighted geometric mean.
 
     Returns:
         float64 (size[0],), Hz, decreasing from the top row.
     """
-    _check_fs(fs)
-    wavelet, scales = _wavelet_and_scales(fs, wavelet, scales, n_scales, fmin, fmax)
-    height, _ = _check_size(size)
-    frequencies = np.asarray(pywt.scale2frequency(wavelet, scales), dtype=float) * fs
-    return np.exp(_area_weights(len(scales), height) @ np.log(frequencies))
+    return ScalogramSpec.with_settings(spec, **settings).frequencies()
 
 
 def to_spectrum(
@@ -259,10 +302,7 @@ def make_views(
 
 
 def _scalogram_images(coefficients, row_weights, column_weights, log):
-    """Wavelet coefficients (scales, m, samples) -> float32 images (m, height, width) in [0, 1].
-
-    Shared with the benchmark's naive loop, so both produce the same images.
-    """
+    """Wavelet coefficients (scales, m, samples) -> float32 images (m, height, width) in [0, 1]."""
     magnitude = np.abs(coefficients).astype(np.float32, copy=False)
     columns = np.tensordot(magnitude, column_weights, axes=(2, 1))  # (scales, m, width)
     images = np.tensordot(row_weights, columns, axes=(1, 0))  # (height, m, width)

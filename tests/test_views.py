@@ -299,3 +299,26 @@ def test_leads_first_signals_are_refused_with_how_to_transpose(shape):
         with pytest.raises(ValueError, match=r"look leads-first .* np\.swapaxes\(signals, 1, 2\)"):
             function(np.ones(shape, dtype=np.float32))
     assert to_spectrum(np.ones((3, 250, 12), dtype=np.float32)).shape == (3, 126, 12)  # channels-last works
+
+
+def test_the_scalogram_spec_is_the_one_home_of_its_settings(ecgs):
+    signals = ecgs
+    from ecgkeras.views import ScalogramSpec
+
+    spec = ScalogramSpec(size=(32, 48), wavelet="mexh", fmin=2.0, log=False)
+    by_spec = to_scalogram(signals, spec)
+    by_settings = to_scalogram(signals, size=(32, 48), wavelet="mexh", fmin=2.0, log=False)
+    assert by_spec.shape == (len(signals), 32, 48, 12) and np.array_equal(by_spec, by_settings)
+    # settings given next to a spec replace its fields
+    assert np.array_equal(to_scalogram(signals, ScalogramSpec(), size=(32, 48), wavelet="mexh", fmin=2.0,
+                                       log=False), by_spec)
+    assert np.array_equal(spec.frequencies(), scalogram_frequencies(spec))
+    assert np.array_equal(scalogram_frequencies(), ScalogramSpec().frequencies())
+    assert ScalogramSpec(scales=[2, 4, 8]) == ScalogramSpec(scales=(2.0, 4.0, 8.0))  # hashable, compared by value
+    assert "Mexican hat" in str(spec) and "32 x 48 px" in str(spec) and "linear" in str(spec)
+    with pytest.raises(ValueError, match=r"unknown scalogram settings \['sizes'\]"):
+        to_scalogram(signals, sizes=(32, 32))
+    with pytest.raises(ValueError, match="not a continuous wavelet"):
+        ScalogramSpec(wavelet="db4")
+    with pytest.raises(ValueError, match="size must be"):
+        ScalogramSpec(size=(0, 32))
