@@ -31,9 +31,12 @@ book: $(VENV)/.book-installed
 
 test: lint unit notebooks-test book-test browser-test
 
-# ruff (settings in pyproject.toml): unused imports, undefined names, one line length.
+# ruff (settings in pyproject.toml): unused imports, undefined names, one line length; then
+# pylint's duplicate-code check on the package (6 similar lines or more; [tool.pylint] in
+# pyproject.toml): an idea written twice fails the build.
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check ecgkeras tests tools assignments notebooks
+	$(BIN)/pylint ecgkeras
 
 unit: $(VENV)/.test-installed
 	$(BIN)/python -m pytest -q tests --ignore=tests/browser

@@ -8,7 +8,7 @@ The package mirrors the book's pipeline, module by module (see the book's introd
 - ``ecgkeras.models``, ``ecgkeras.train``, ``ecgkeras.evaluate``, ``ecgkeras.experiment``: the Keras
   models, how they are trained and tested, and ``ecgkeras reproduce`` (part II); ``ecgkeras.results``:
   the folder ``reproduce`` writes and the committed runs the chapters read (chapters 7-12)
-- ``ecgkeras.analysis`` (chapter 9), ``ecgkeras.stats`` (chapter 10), ``ecgkeras.analyze``
+- ``ecgkeras.complementarity`` (chapter 9), ``ecgkeras.stats`` (chapter 10), ``ecgkeras.analyze``
   (``ecgkeras analyze``): are the domains complementary, and is a gain real?
 - ``ecgkeras.plot``, ``ecgkeras.exercises``: the book's figures and exercise self-checks
 

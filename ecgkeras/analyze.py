@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ecgkeras.analysis import compare_domains, plot_domain_similarity
+from ecgkeras.complementarity import compare_domains, plot_domain_similarity
 from ecgkeras.results import (atomic_file, finished_runs, portable_path, read_predictions, run_name,
                               write_text_atomically)
 from ecgkeras.stats import (
@@ -143,7 +143,7 @@ def feature_sources(predictions: SeedPredictions) -> dict[str, dict[str, np.ndar
 
 def complementarity(predictions: SeedPredictions, *, components: int = 2, k: int = 3, shuffles: int = 20,
                     seed: int = 0) -> pd.DataFrame:
-    """``ecgkeras.analysis.compare_domains`` in every test fold, for every feature source.
+    """``ecgkeras.complementarity.compare_domains`` in every test fold, for every feature source.
 
     Features are compared within one fold at a time and never pooled across folds: each fold
     has its own trained networks, and feature j of one fold's encoder has nothing to do with
@@ -263,7 +263,7 @@ def analyze(folder, out=None, *, n_boot: int = 10_000, rope: float = 0.01, compo
             ``complementarity.png``, ``bootstrap.png`` and ``posterior.png`` (first seed), each
             written to a temporary name and then renamed.
         n_boot: bootstrap resamples; rope: half-width of the ROPE (accuracy, e.g. 0.01);
-        components, k, shuffles: of ``ecgkeras.analysis.compare_domains``; seed: of every
+        components, k, shuffles: of ``ecgkeras.complementarity.compare_domains``; seed: of every
             random draw.
 
     Returns:

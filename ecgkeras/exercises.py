@@ -674,9 +674,9 @@ def check_mean_abs_correlation(student_function) -> bool:
     Your function takes ``features_a`` float (n, d_a) and ``features_b`` float (n, d_b), the two
     domains' features of the same n ECGs, and returns one float: the mean, over all d_a x d_b
     pairs (feature i of a, feature j of b), of the absolute Pearson correlation of the two
-    columns. (``ecgkeras.analysis.correlation_summary`` computes it as ``"mean_abs_r"``.)
+    columns. (``ecgkeras.complementarity.correlation_summary`` computes it as ``"mean_abs_r"``.)
     """
-    from ecgkeras.analysis import correlation_summary
+    from ecgkeras.complementarity import correlation_summary
 
     if student_function is Ellipsis:
         raise _Unanswered
@@ -711,7 +711,7 @@ def check_mean_abs_correlation(student_function) -> bool:
 def check_gaussian_mutual_information(answer, correlation: float) -> bool:
     """Exercise 9.2: the mutual information of two Gaussian variables with correlation rho, in nats.
 
-    I(X; Y) = -1/2 log(1 - rho^2) (natural logarithm). ``ecgkeras.analysis.gaussian_mutual_information``
+    I(X; Y) = -1/2 log(1 - rho^2) (natural logarithm). ``ecgkeras.complementarity.gaussian_mutual_information``
     gives it for blocks of any size.
     """
     if not -1 < correlation < 1:

@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
 from ecgkeras import plot  # noqa: E402
-from ecgkeras.analysis import compare_domains, plot_cross_correlations, plot_domain_similarity  # noqa: E402
+from ecgkeras.complementarity import compare_domains, plot_cross_correlations, plot_domain_similarity  # noqa: E402
 from ecgkeras.data.dataset import LEAD_NAMES  # noqa: E402
 from ecgkeras.experiment import plot_runs, plot_summary  # noqa: E402
 from ecgkeras.explain import plot_ecg_attribution, plot_grad_cam  # noqa: E402

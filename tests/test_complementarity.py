@@ -1,4 +1,4 @@
-"""``ecgkeras.analysis``: correlation, mutual information and CKA between domains, on known answers."""
+"""``ecgkeras.complementarity``: correlation, mutual information and CKA between domains, on known answers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ecgkeras.analysis import (
+from ecgkeras.complementarity import (
     MEASURES,
     compare_domains,
     correlation_summary,
@@ -179,3 +179,16 @@ def test_figures_have_one_panel_per_pair_and_per_source_and_measure():
     negative = plot_domain_similarity(table.assign(value=-0.02), measures=("mutual_information",))
     assert len(negative.axes) == 1
     negative.canvas.draw()  # MI < 0 everywhere still gets a valid colour scale
+
+
+def test_the_old_module_name_still_imports():
+    """Readers' notebooks import ``ecgkeras.analysis`` (the module's name before issue 14)."""
+    import ecgkeras.analysis as old
+    import ecgkeras.complementarity as new
+
+    functions = [name for name, value in vars(new).items() if not name.startswith("_")
+                 and getattr(value, "__module__", None) == "ecgkeras.complementarity"]
+    constants = [name for name in vars(new) if name.isupper() and name != "PCA"]  # PCA: imported from sklearn
+    assert len(functions) >= 10 and constants == ["MEASURES", "COLOR_RANGES"]
+    missing = [name for name in functions + constants if getattr(old, name, None) is not getattr(new, name)]
+    assert not missing, f"ecgkeras.analysis lacks {missing}"
