@@ -24,6 +24,10 @@ FS = 100.0
 #: Seconds of each lead box on a report, and of the rhythm strip.
 LEAD_SECONDS = 2.5
 RHYTHM_SECONDS = 10.0
+#: Paper speed (mm per second) and gain (mm per mV) of a standard report: what the renderer prints
+#: and the digitizer reads back (``ecgkeras.data.render``, ``ecgkeras.data.digitize``).
+MM_PER_SECOND = 25.0
+MM_PER_MV = 10.0
 
 #: File suffixes read as report images (lower case), by the digitizer and the Mendeley loader.
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
