@@ -22,7 +22,7 @@ from PIL import Image
 from ecgkeras import config
 from ecgkeras.data.dataset import IMAGE_SUFFIXES, LEAD_NAMES, class_from_folder
 from ecgkeras.data.digitize import digitize_report, digitizer_version, load_image
-from ecgkeras.data.image_file import file_md5
+from ecgkeras.data.image_file import SKIP_UNREADABLE_FILE, SKIP_UNREADABLE_IMAGE, file_md5
 
 
 @dataclass
@@ -95,9 +95,8 @@ def image_files(paths) -> list[Path]:
     return files
 
 
-#: How ``digitize_files`` groups its skips (``DigitizedFiles.skip_counts``).
-SKIP_UNREADABLE_FILE = "file could not be read"
-SKIP_UNREADABLE_IMAGE = "not a readable image (damaged, wrong format or too many pixels)"
+#: How ``digitize_files`` groups its skips (``DigitizedFiles.skip_counts``), with ``SKIP_UNREADABLE_FILE``
+#: and ``SKIP_UNREADABLE_IMAGE`` of ``ecgkeras.data.image_file``.
 SKIP_NOT_A_REPORT = "not digitizable as a 12-lead report"
 
 

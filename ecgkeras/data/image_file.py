@@ -14,7 +14,12 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 
-def open_image(file, name: str) -> Image.Image:
+#: Kinds of unusable files, as batches count them (``skip_counts`` of ``digitize_files`` and ``index_folder``).
+SKIP_UNREADABLE_FILE = "file could not be read"
+SKIP_UNREADABLE_IMAGE = "not a readable image (damaged, wrong format or too many pixels)"
+
+
+def open_image(file, name: str, *, load: bool = True) -> Image.Image:
     """``PIL.Image.open(file)``, loaded, or a ``ValueError`` that names ``name`` and the problem.
 
     An image over Pillow's decompression-bomb limit (``PIL.Image.MAX_IMAGE_PIXELS`` pixels; Pillow
@@ -24,9 +29,11 @@ def open_image(file, name: str) -> Image.Image:
     Args:
         file: a path or a binary file object.
         name: how the error message names the file (its path).
+        load: read the pixels now (else later, on first use: then a damaged file raises
+            ``OSError`` there; the pixel limit is checked here either way, from the header).
 
     Returns:
-        The opened image, its pixels read (close it, or use it in a ``with`` block).
+        The opened image (close it, or use it in a ``with`` block).
 
     Raises:
         ValueError: not an image Pillow reads, damaged or truncated, or over the pixel limit.
@@ -35,7 +42,8 @@ def open_image(file, name: str) -> Image.Image:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(file)
-            image.load()
+            if load:
+                image.load()
         return image
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
         raise ValueError(

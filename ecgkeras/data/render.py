@@ -33,6 +33,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from .dataset import (
+    CLASS_FOLDERS,
     CLASS_NAMES,
     LEAD_NAMES,
     LEAD_SECONDS,
@@ -127,8 +128,8 @@ MAX_TINT = 2.0
 #: The ink is drawn at this many times the output resolution and averaged down (anti-aliasing).
 SUPERSAMPLE = 3
 
-#: Class folders and file prefixes of the real data set, in ``CLASS_NAMES`` order.
-CLASS_FOLDERS = ("Normal", "Abnormal_Heartbeat", "Myocardial_Infarction", "History_of_MI")
+#: File prefixes of the real data set, in ``CLASS_NAMES`` order (its class folders: ``CLASS_FOLDERS``,
+#: from ``.dataset``).
 FILE_PREFIXES = ("Normal", "HB", "MI", "PMI")
 
 _PLACES = ("Riverside", "Northfield", "Lakeview", "Eastbrook", "Westmoor", "Hillcrest")
