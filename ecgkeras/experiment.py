@@ -33,7 +33,7 @@ from ecgkeras.data.splits import (PROTOCOLS, balance_training_split, group_kfold
 from ecgkeras.environment import run_provenance
 from ecgkeras.plot import plot_summary
 from ecgkeras.results import (
-    _save_run,
+    save_run,
     atomic_file,
     changed_settings,
     claim_folder,
@@ -365,7 +365,7 @@ def _train_missing_runs(data, out: Path, *, protocol, folds, seeds, leads, model
             for model_name in todo:
                 result = train_and_evaluate(model_name, splits, views, train_config=train_config,
                                             seed=1000 * seed + fold)
-                _save_run(out, model_name, fold, seed, result, splits, branch_features(result.model, views), report,
+                save_run(out, model_name, fold, seed, result, splits, branch_features(result.model, views), report,
                           environment)
                 done += 1
                 if progress:

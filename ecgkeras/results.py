@@ -15,7 +15,7 @@ One folder per ``reproduce`` command (the committed ones are under ``results/``,
 
 ``<name>`` is :func:`run_name`, e.g. ``hybrid_1_fold0_seed0``.
 
-Who writes it: ``ecgkeras.experiment.reproduce`` (:func:`folder_lock`, :func:`claim_folder`, :func:`_save_run`, then
+Who writes it: ``ecgkeras.experiment.reproduce`` (:func:`folder_lock`, :func:`claim_folder`, :func:`save_run`, then
 ``results.csv`` and the summary) and ``ecgkeras.analyze.analyze`` (``analysis/``). Every file is
 written with :func:`atomic_file`, so an interrupted command never leaves a half-written file that
 a rerun would trust; a run file is written last, and its presence marks the run as finished.
@@ -185,7 +185,7 @@ def folder_lock(out: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _save_run(out: Path, model_name: str, fold: int, seed: int, result, splits, features: dict,
+def save_run(out: Path, model_name: str, fold: int, seed: int, result, splits, features: dict,
               report, environment: dict) -> None:
     """Write the predictions, then the run file (its presence marks the run as finished).
 
