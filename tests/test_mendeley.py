@@ -191,6 +191,16 @@ def test_unreadable_files_are_skipped_with_reasons(tmp_path):
     assert "skipped: 5" in report and "truncated.jpg" in report
 
 
+def test_an_image_over_the_pixel_limit_is_skipped_by_the_index(tmp_path, monkeypatch):
+    small_release(tmp_path)
+    Image.new("RGB", (2000, 1000), "white").save(tmp_path / "Normal" / "huge.png")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1100 * 780)
+    index = index_folder(tmp_path)
+    assert len(index) == 5 and index.found == 6
+    reasons = {path.split("/")[-1]: reason for path, reason in index.skipped}
+    assert "decompression-bomb limit" in reasons["huge.png"]
+
+
 def test_empty_class_folder_is_an_error(tmp_path):
     small_release(tmp_path)
     (tmp_path / "History_of_MI").mkdir()
