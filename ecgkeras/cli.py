@@ -93,10 +93,14 @@ def _reproduce(args) -> int:
     import time
 
     from ecgkeras.experiment import reproduce, summary_markdown
+    from ecgkeras.results import FolderInUse
 
     start = time.perf_counter()
-    results = reproduce(args.data, protocol=args.protocol, folds=args.folds, seeds=args.seeds,
-                        leads=args.leads, models=args.models, out=args.out, n_synthetic=args.n)
+    try:
+        results = reproduce(args.data, protocol=args.protocol, folds=args.folds, seeds=args.seeds,
+                            leads=args.leads, models=args.models, out=args.out, n_synthetic=args.n)
+    except FolderInUse as err:
+        raise SystemExit(f"ecgkeras reproduce: error: {err}") from err
     print(summary_markdown(results))
     print(f"tidy results: {Path(args.out) / 'results.csv'}; figure: {Path(args.out) / 'summary.png'}")
     peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # ru_maxrss is in KiB on Linux

@@ -17,6 +17,9 @@ the committed runs); a rerun skips the runs already finished. The two protocols 
 
 from __future__ import annotations
 
+import hashlib
+import json
+import shutil
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,10 +33,13 @@ from ecgkeras.data.splits import (PROTOCOLS, balance_training_split, group_kfold
 from ecgkeras.environment import run_provenance
 from ecgkeras.plot import plot_summary
 from ecgkeras.results import (
-    _claim_folder,
-    _expand_variable,
-    _save_run,
+    save_run,
     atomic_file,
+    changed_settings,
+    claim_folder,
+    expand_variable,
+    folder_lock,
+    portable_data,
     read_results,
     run_is_finished,
     summary_markdown,
@@ -49,7 +55,6 @@ from ecgkeras.results import (  # noqa: F401
     PUBLISHED_RUNS,
     PublishedResultsUnavailable,
     finished_runs,
-    portable_data,
     portable_path,
     published_analysis,
     published_file,
@@ -100,7 +105,7 @@ def load_data(data: str = "synthetic", *, protocol: str = "leak-free", n: int | 
             is the folder that variable names. Under the naive protocol a folder of distinct images
             with a ``manifest.tsv`` (``../shared/data/mendeley-distinct``) is first rebuilt into the
             927-file release with its copies (``ecgkeras.data.counts.REBUILT_RELEASE_COUNTS``;
-            symbolic links in the cache folder).
+            symbolic links in a cache folder of its own, ``release_cache_folder``, emptied first).
         protocol: one of ``PROTOCOLS``.
         n: synthetic ECGs (default ``SYNTHETIC_SIZE`` of the current mode).
         seed: seed of the synthetic data.
@@ -117,18 +122,33 @@ def load_data(data: str = "synthetic", *, protocol: str = "leak-free", n: int | 
 
     root = _mendeley_folder(data)
     if protocol == "naive" and (root / "manifest.tsv").is_file():
-        root = rebuild_release(root, config.cache_dir() / "release", link="symlink")
+        release = release_cache_folder(root)
+        shutil.rmtree(release, ignore_errors=True)
+        root = rebuild_release(root, release, link="symlink")
     dataset = load_mendeley(root, progress=False)
     if len(dataset) == 0:
         raise ValueError(f"data={data!r}: no image could be read")
     return dataset
 
 
+def release_cache_folder(distinct_dir) -> Path:
+    """Where the naive protocol rebuilds the release of ``distinct_dir``: a cache folder of its own.
+
+    ``config.cache_dir() / "release" / <key>``, the key a hash of the folder's resolved path, its
+    ``manifest.tsv`` and its file list, so that the release of one folder never holds another's images.
+    """
+    distinct_dir = Path(distinct_dir).resolve()
+    digest = hashlib.md5(str(distinct_dir).encode() + b"\0" + (distinct_dir / "manifest.tsv").read_bytes())
+    for path in sorted(distinct_dir.rglob("*")):
+        digest.update(b"\0" + path.relative_to(distinct_dir).as_posix().encode())
+    return config.cache_dir() / "release" / digest.hexdigest()[:16]
+
+
 def _mendeley_folder(data) -> Path:
     """The folder of ``data="mendeley:PATH"``, or an error that says what ``data`` must be."""
     if not isinstance(data, str) or not data.startswith("mendeley:"):
         raise ValueError(f"data must be 'synthetic' or 'mendeley:PATH' (a folder of report images), got {data!r}")
-    root = Path(_expand_variable(data.removeprefix("mendeley:"))).expanduser()
+    root = Path(expand_variable(data.removeprefix("mendeley:"))).expanduser()
     if not root.is_dir():
         raise FileNotFoundError(f"data={data!r}: no folder {root}; give the folder that holds the "
                                 "class folders of the Mendeley images (see chapter 1 for the download)")
@@ -274,9 +294,6 @@ def reproduce(data: str = "synthetic", *, protocol: str = "leak-free", folds: in
     Returns:
         The tidy results as a pandas DataFrame (also in ``out/results.csv``).
     """
-    import keras
-    import matplotlib.pyplot as plt
-
     from ecgkeras.models import MODEL_SPECS
     from ecgkeras.train import TrainConfig
 
@@ -296,9 +313,39 @@ def reproduce(data: str = "synthetic", *, protocol: str = "leak-free", folds: in
     settings = {"data": data, "protocol": protocol, "folds": folds, "leads": leads,
                 "n_synthetic": n_synthetic or (SYNTHETIC_SIZE[config.mode()] if data == "synthetic" else None),
                 "train_config": vars(train_config) | {"verbose": None}}
-    _claim_folder(out, settings)
+    _check_data_before_claiming(data, out, settings)
+    with folder_lock(out):
+        claim_folder(out, settings)
+        if not all(run_is_finished(out, m, f, seed) for m in models for f in range(folds) for seed in range(seeds)):
+            _train_missing_runs(data, out, protocol=protocol, folds=folds, seeds=seeds, leads=leads, models=models,
+                                n_synthetic=settings["n_synthetic"], train_config=train_config, progress=progress)
+        return _write_summary(out)
+
+
+def _check_data_before_claiming(data, out: Path, settings: dict) -> None:
+    """Refuse a data folder that is not there, before ``out`` is claimed, unless ``out`` resumes.
+
+    A folder that records these very settings (a committed one, say, in a clone without the data)
+    may resume without its data: when its runs are all finished nothing needs loading.
+    """
+    if data == "synthetic":
+        return
+    try:
+        _mendeley_folder(data)
+    except FileNotFoundError:
+        if changed_settings(out, settings) != []:
+            raise
+
+
+def _train_missing_runs(data, out: Path, *, protocol, folds, seeds, leads, models, n_synthetic, train_config,
+                        progress) -> None:
+    """Load the data, record what loading found (``loading.json``), then train every run not finished yet."""
+    import keras
+
     environment = run_provenance()
-    dataset = _relative_files(load_data(data, protocol=protocol, n=settings["n_synthetic"]))
+    dataset = load_data(data, protocol=protocol, n=n_synthetic)
+    write_text_atomically(out / "loading.json", json.dumps(loading_record(data, dataset), indent=1))
+    dataset = _relative_files(dataset)
     if leads != "all":
         dataset = dataset.select_leads((leads,))
     total, done = seeds * folds * len(models), 0
@@ -318,7 +365,7 @@ def reproduce(data: str = "synthetic", *, protocol: str = "leak-free", folds: in
             for model_name in todo:
                 result = train_and_evaluate(model_name, splits, views, train_config=train_config,
                                             seed=1000 * seed + fold)
-                _save_run(out, model_name, fold, seed, result, splits, branch_features(result.model, views), report,
+                save_run(out, model_name, fold, seed, result, splits, branch_features(result.model, views), report,
                           environment)
                 done += 1
                 if progress:
@@ -327,6 +374,12 @@ def reproduce(data: str = "synthetic", *, protocol: str = "leak-free", folds: in
                           f"({len(result.history['loss'])} epochs, {result.seconds:.0f} s)", flush=True)
                 del result
                 keras.utils.clear_session()  # frees the finished model; else every model stays in memory
+
+
+def _write_summary(out: Path):
+    """``results.csv``, ``summary.md`` and ``summary.png`` of the finished runs; the tidy results."""
+    import matplotlib.pyplot as plt
+
     results = read_results(out)
     write_text_atomically(out / "results.csv", results.to_csv(index=False))
     write_text_atomically(out / "summary.md", summary_markdown(results))
@@ -340,6 +393,30 @@ def reproduce(data: str = "synthetic", *, protocol: str = "leak-free", folds: in
 def _check_choice(name: str, value, accepted: tuple) -> None:
     if value not in accepted:
         raise ValueError(f"{name} must be one of {list(accepted)}, got {value!r}")
+
+
+def loading_record(data, dataset: ECGDataset) -> dict:
+    """What loading ``data`` found, used and skipped: what ``reproduce`` writes to ``loading.json``.
+
+    Its own file, not ``settings.json`` (which decides whether a folder may resume). For the real
+    images it is ``info["loading"]`` of ``ecgkeras.data.mendeley.load_mendeley`` with every path
+    relative to the data folder (``skipped_files``: file and reason); synthetic data gets a trivial
+    record: every ECG made is used, nothing is skipped.
+    """
+    record = {"data": portable_data(data)}
+    loading = dataset.info.get("loading")
+    if loading is None:
+        return record | {"found": len(dataset), "used": len(dataset), "skipped": 0, "skipped_by_reason": {}}
+    root = str(Path(dataset.info["root"]).expanduser())
+
+    def relative(text: str) -> str:
+        return text.replace(root + "/", "").replace(root, ".")
+
+    record |= {key: loading[key] for key in ("found", "used", "skipped", "skipped_by_reason", "other_files",
+                                             "distinct_images")}
+    record["unknown_folders"] = [relative(folder) for folder in loading["unknown_folders"]]
+    record["skipped_files"] = [[relative(path), relative(reason)] for path, reason in dataset.info["skipped"]]
+    return record
 
 
 def _relative_files(dataset: ECGDataset) -> ECGDataset:

@@ -5,6 +5,8 @@ One folder per ``reproduce`` command (the committed ones are under ``results/``,
 
     <out>/
         settings.json               the command's settings (data, protocol, folds, leads, ...)
+        loading.json                what loading the data found, used and skipped (and why)
+        .reproduce.lock             held while a ``reproduce`` command writes the folder (not committed)
         runs/<name>.json            one finished run: metrics, history, confusion matrix, provenance
         predictions/<name>.npz      its test fold: labels, probabilities, groups, files, features_<view>
         results.csv                 tidy: one row per data, protocol, leads, model, fold, seed, metric
@@ -13,7 +15,7 @@ One folder per ``reproduce`` command (the committed ones are under ``results/``,
 
 ``<name>`` is :func:`run_name`, e.g. ``hybrid_1_fold0_seed0``.
 
-Who writes it: ``ecgkeras.experiment.reproduce`` (:func:`_claim_folder`, :func:`_save_run`, then
+Who writes it: ``ecgkeras.experiment.reproduce`` (:func:`folder_lock`, :func:`claim_folder`, :func:`save_run`, then
 ``results.csv`` and the summary) and ``ecgkeras.analyze.analyze`` (``analysis/``). Every file is
 written with :func:`atomic_file`, so an interrupted command never leaves a half-written file that
 a rerun would trust; a run file is written last, and its presence marks the run as finished.
@@ -86,22 +88,37 @@ def write_text_atomically(path: Path, text: str) -> None:
         file.write(text.encode("utf-8"))
 
 
-def _claim_folder(out: Path, settings: dict) -> None:
+def changed_settings(out: Path, settings: dict) -> list[str] | None:
+    """The settings that differ from those ``out/settings.json`` records, or None when it records none.
+
+    ``data`` counts as the same when it names the same folder in another spelling (:func:`_same_data`).
+    """
+    recorded = Path(out) / "settings.json"
+    if not recorded.exists():
+        return None
+    previous = json.loads(recorded.read_text())
+    current = json.loads(json.dumps(settings))
+    changed = sorted(k for k in current | previous if k != "data" and previous.get(k) != current.get(k))
+    if not _same_data(previous.get("data"), current.get("data")):
+        changed = sorted([*changed, "data"])
+    return changed
+
+
+def claim_folder(out: Path, settings: dict) -> None:
     """Create ``out`` and record the settings; refuse a folder used with other settings.
 
     ``data`` is recorded as :func:`portable_data` gives it. A folder that recorded the same data
     folder in another spelling resumes (:func:`_same_data`); if it recorded an absolute path, its
-    ``settings.json`` is rewritten with the portable form.
+    ``settings.json`` is rewritten with the portable form. ``reproduce`` holds :func:`folder_lock`
+    while it claims and writes the folder.
     """
     out.mkdir(parents=True, exist_ok=True)
     recorded = out / "settings.json"
     current = json.loads(json.dumps(settings))
     portable = current | {"data": portable_data(current["data"])} if "data" in current else current
-    if recorded.exists():
+    changed = changed_settings(out, settings)
+    if changed is not None:
         previous = json.loads(recorded.read_text())
-        changed = sorted(k for k in current | previous if k != "data" and previous.get(k) != current.get(k))
-        if not _same_data(previous.get("data"), current.get("data")):
-            changed = sorted([*changed, "data"])
         if changed:
             unset = ("data" in changed and MENDELEY_DIR_VARIABLE in str(previous.get("data"))
                      and not os.environ.get("ECGKERAS_MENDELEY_DIR"))
@@ -117,7 +134,58 @@ def _claim_folder(out: Path, settings: dict) -> None:
     (out / "predictions").mkdir(exist_ok=True)
 
 
-def _save_run(out: Path, model_name: str, fold: int, seed: int, result, splits, features: dict,
+#: The lock file ``reproduce`` holds in its ``--out`` folder while it writes there (not a run file;
+#: ignored by git). It stays after the command ends, unlocked: the lock is the open file's, which the
+#: system releases when the process ends, however it ends, so a crashed run leaves no stale lock.
+LOCK_FILE = ".reproduce.lock"
+
+
+class FolderInUse(RuntimeError):
+    """Another process holds the lock of a ``reproduce`` folder (:func:`folder_lock`)."""
+
+
+@contextmanager
+def folder_lock(out: Path):
+    """Hold an exclusive lock on the folder ``out`` (created) for the ``with`` block: one writer at a time.
+
+    Two ``reproduce`` commands with the same ``--out`` would train the same runs twice and write
+    each other's files; the second one is refused with :class:`FolderInUse`, naming the folder and
+    the lock file. The lock is an ``fcntl.flock`` on ``out/LOCK_FILE``, released when the block ends
+    or the process dies. On systems without ``fcntl`` (Windows) there is no lock: do not run two
+    commands on one folder there.
+
+    Yields:
+        The lock file's path, or None where locks are not available.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock (documented above)
+        yield None
+        return
+    path = out / LOCK_FILE
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip()
+            raise FolderInUse(f"{out} is in use by another `ecgkeras reproduce`"
+                              + (f" (process {holder})" if holder else "")
+                              + f": it holds the lock file {path}. Wait for it to end, or use another --out "
+                              "folder") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        try:
+            yield path
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def save_run(out: Path, model_name: str, fold: int, seed: int, result, splits, features: dict,
               report, environment: dict) -> None:
     """Write the predictions, then the run file (its presence marks the run as finished).
 
@@ -187,8 +255,9 @@ def _names_variable(spec: str) -> bool:
     return spec == MENDELEY_DIR_VARIABLE or spec.startswith(f"{MENDELEY_DIR_VARIABLE}/")
 
 
-def _expand_variable(spec: str) -> str:
-    """``spec`` with a leading ``$ECGKERAS_MENDELEY_DIR`` replaced by that variable's value, when set."""
+def expand_variable(spec: str) -> str:
+    """A ``data`` folder as this machine reads it (``reproduce``, ``ecgkeras.experiment.load_data``):
+    ``spec`` with a leading ``$ECGKERAS_MENDELEY_DIR`` replaced by that variable's value, when set."""
     value = os.environ.get("ECGKERAS_MENDELEY_DIR")
     if value and _names_variable(spec):
         return value + spec.removeprefix(MENDELEY_DIR_VARIABLE)
@@ -207,7 +276,7 @@ def _same_data(recorded, current) -> bool:
         return True
     if not all(isinstance(data, str) and data.startswith("mendeley:") for data in (recorded, current)):
         return False
-    folders = [Path(_expand_variable(data.removeprefix("mendeley:"))).expanduser().resolve()
+    folders = [Path(expand_variable(data.removeprefix("mendeley:"))).expanduser().resolve()
                for data in (recorded, current)]
     if all(folder.is_dir() for folder in folders):
         return folders[0] == folders[1]

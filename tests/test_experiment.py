@@ -142,17 +142,17 @@ def test_reproduce_rejects_bad_arguments_before_training(tmp_path):
 
 
 def test_a_folder_spelled_differently_resumes_but_other_settings_are_refused(tmp_path, monkeypatch):
-    from ecgkeras.experiment import _claim_folder
+    from ecgkeras.experiment import claim_folder
 
     data = tmp_path / "images"
     data.mkdir()
     monkeypatch.chdir(tmp_path)
-    _claim_folder(tmp_path / "out", {"data": f"mendeley:{data}", "folds": 5})
-    _claim_folder(tmp_path / "out", {"data": "mendeley:images", "folds": 5})  # same folder: accepted
+    claim_folder(tmp_path / "out", {"data": f"mendeley:{data}", "folds": 5})
+    claim_folder(tmp_path / "out", {"data": "mendeley:images", "folds": 5})  # same folder: accepted
     with pytest.raises(ValueError, match=r"other settings \(folds differ\)"):
-        _claim_folder(tmp_path / "out", {"data": "mendeley:images", "folds": 3})
+        claim_folder(tmp_path / "out", {"data": "mendeley:images", "folds": 3})
     with pytest.raises(ValueError, match=r"data differ"):
-        _claim_folder(tmp_path / "out", {"data": "mendeley:elsewhere", "folds": 5})
+        claim_folder(tmp_path / "out", {"data": "mendeley:elsewhere", "folds": 5})
 
 
 def test_data_is_recorded_without_a_machine_path(tmp_path, monkeypatch):
@@ -177,7 +177,7 @@ def test_data_is_recorded_without_a_machine_path(tmp_path, monkeypatch):
 
 
 def test_a_folder_recorded_in_the_portable_form_resumes(tmp_path, monkeypatch):
-    from ecgkeras.experiment import _claim_folder
+    from ecgkeras.experiment import claim_folder
 
     images = tmp_path / "shared" / "mendeley-distinct"
     images.mkdir(parents=True)
@@ -185,23 +185,23 @@ def test_a_folder_recorded_in_the_portable_form_resumes(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path / "repo")
     monkeypatch.setenv("ECGKERAS_MENDELEY_DIR", str(images))
     out = tmp_path / "repo" / "out"
-    _claim_folder(out, {"data": f"mendeley:{images}", "folds": 5})
+    claim_folder(out, {"data": f"mendeley:{images}", "folds": 5})
     assert json.loads((out / "settings.json").read_text())["data"] == "mendeley:$ECGKERAS_MENDELEY_DIR"
     for spelling in (f"mendeley:{images}", "mendeley:../shared/mendeley-distinct", "mendeley:$ECGKERAS_MENDELEY_DIR"):
-        _claim_folder(out, {"data": spelling, "folds": 5})  # the same folder: accepted
+        claim_folder(out, {"data": spelling, "folds": 5})  # the same folder: accepted
     monkeypatch.delenv("ECGKERAS_MENDELEY_DIR")
     with pytest.raises(ValueError, match=r"data differ.*ECGKERAS_MENDELEY_DIR, which is not set"):
-        _claim_folder(out, {"data": f"mendeley:{images}", "folds": 5})
+        claim_folder(out, {"data": f"mendeley:{images}", "folds": 5})
 
     # An older folder that recorded an absolute path (here: of another machine) resumes, made portable.
     old = tmp_path / "repo" / "old"
     old.mkdir()
     (old / "settings.json").write_text(json.dumps({"data": "mendeley:/elsewhere/shared/mendeley-distinct", "folds": 5}))
-    _claim_folder(old, {"data": f"mendeley:{images}", "folds": 5})
+    claim_folder(old, {"data": f"mendeley:{images}", "folds": 5})
     assert json.loads((old / "settings.json").read_text()) == {"data": "mendeley:../shared/mendeley-distinct",
                                                                "folds": 5}
     with pytest.raises(ValueError, match=r"data differ"):
-        _claim_folder(old, {"data": "mendeley:../shared/other", "folds": 5})
+        claim_folder(old, {"data": "mendeley:../shared/other", "folds": 5})
 
 
 def test_predictions_name_files_relative_to_the_data_folder(tmp_path):

@@ -15,8 +15,10 @@ import pooch
 import pytest
 from PIL import Image, ImageDraw
 
-from ecgkeras.data import counts, mendeley
+from ecgkeras.data import counts, mendeley, mendeley_download, release
+from ecgkeras.data.class_folders import SKIP_OUTSIDE_CLASS_FOLDERS
 from ecgkeras.data.dataset import CLASS_NAMES, class_from_folder
+from ecgkeras.data.duplicates import SKIP_CLASS_CONFLICT, index_class_folders
 from ecgkeras.data.mendeley import (
     NEAR_DUPLICATE_BITS,
     download_mendeley,
@@ -114,16 +116,55 @@ def test_long_nested_class_folder_names(tmp_path):
     assert sorted(index.labels.tolist()) == [0, 1, 2, 3]
 
 
-def test_copy_in_two_classes_is_a_labelling_conflict(tmp_path):
+def test_reencoded_copy_in_two_classes_is_a_labelling_conflict(tmp_path):
     a = save(report_like(0), tmp_path / "Normal" / "a.jpg")
     save(report_like(1), tmp_path / "Normal" / "b.jpg")
-    (tmp_path / "History_of_MI").mkdir()
-    shutil.copyfile(a, tmp_path / "History_of_MI" / "same.jpg")
+    save(Image.open(a), tmp_path / "History_of_MI" / "same.jpg", quality=60)  # other bytes, same ECG
     index = index_folder(tmp_path)
     conflicts = index.conflicts()
     assert len(conflicts) == 1
     assert sorted(f.split("/")[-1] for f in next(iter(conflicts.values()))) == ["a.jpg", "same.jpg"]
-    assert "labelling conflicts (one ECG in several classes): 1" in index.report()
+
+
+def test_one_image_in_two_class_folders_is_an_error_naming_both_paths(tmp_path):
+    a = save(report_like(0), tmp_path / "Normal" / "a.jpg")
+    save(report_like(1), tmp_path / "Normal" / "b.jpg")
+    (tmp_path / "History_of_MI").mkdir()
+    same = Path(shutil.copyfile(a, tmp_path / "History_of_MI" / "same.jpg"))
+    with pytest.raises(ValueError, match="same image is in two class folders") as error:
+        index_folder(tmp_path)
+    assert str(a) in str(error.value) and str(same) in str(error.value) and "conflicts='skip'" in str(error.value)
+    index = index_class_folders(tmp_path, conflicts="skip")
+    assert [Path(f).name for f in index.files] == ["b.jpg"]
+    assert index.skip_counts[SKIP_CLASS_CONFLICT] == 2 and index.found == 3
+    assert sorted(Path(path).name for path, reason in index.skipped if SKIP_CLASS_CONFLICT in reason) == [
+        "a.jpg", "same.jpg"]
+    with pytest.raises(ValueError, match="conflicts must be one of"):
+        index_class_folders(tmp_path, conflicts="first")
+
+
+def test_class_folders_are_matched_by_their_whole_known_names(tmp_path):
+    root = tmp_path / "ecg_history_backup"
+    save(report_like(0), root / "Normal" / "a.jpg")
+    save(report_like(1), root / "Not_Normal" / "b.jpg")
+    save(report_like(2), root / "Paranormal" / "c.jpg")
+    save(report_like(3), root / "d.jpg")  # in the root, whose name holds "history"
+    index = index_folder(root)
+    assert [Path(f).name for f in index.files] == ["a.jpg"] and index.labels.tolist() == [0]
+    assert index.unknown_folders == [str(root), str(root / "Not_Normal"), str(root / "Paranormal")]
+    assert index.skip_counts[SKIP_OUTSIDE_CLASS_FOLDERS] == 3 and index.found == 4
+    for name in ("Not_Normal", "Paranormal", "ecg_history_backup", "HB", "normal_backup"):
+        assert class_from_folder(name) is None, name
+    assert class_from_folder(" normal ") == 0
+
+
+def test_a_class_folder_that_is_a_symbolic_link_is_followed(tmp_path):
+    save(report_like(0), tmp_path / "elsewhere" / "Myocardial_Infarction" / "MI(1).jpg")
+    save(report_like(1), tmp_path / "data" / "Normal" / "Normal(1).jpg")
+    (tmp_path / "data" / "Myocardial_Infarction").symlink_to(tmp_path / "elsewhere" / "Myocardial_Infarction")
+    index = index_folder(tmp_path / "data")
+    assert sorted(index.labels.tolist()) == [0, 2]
+    assert any(f.endswith("Myocardial_Infarction/MI(1).jpg") for f in index.files)
 
 
 # --- bad input -----------------------------------------------------------------------------
@@ -148,6 +189,16 @@ def test_unreadable_files_are_skipped_with_reasons(tmp_path):
     assert "macOS" in reasons["__MACOSX"]
     report = index.report()
     assert "skipped: 5" in report and "truncated.jpg" in report
+
+
+def test_an_image_over_the_pixel_limit_is_skipped_by_the_index(tmp_path, monkeypatch):
+    small_release(tmp_path)
+    Image.new("RGB", (2000, 1000), "white").save(tmp_path / "Normal" / "huge.png")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1100 * 780)
+    index = index_folder(tmp_path)
+    assert len(index) == 5 and index.found == 6
+    reasons = {path.split("/")[-1]: reason for path, reason in index.skipped}
+    assert "decompression-bomb limit" in reasons["huge.png"]
 
 
 def test_empty_class_folder_is_an_error(tmp_path):
@@ -240,9 +291,14 @@ def test_full_resolution_originals_group_with_their_half_size_copies(mendeley_sa
 
 
 def test_verify_images_against_packaged_manifest(mendeley_sample_dir, tmp_path):
-    assert verify_images(mendeley_sample_dir) == {
-        "files": 16, "matched": 16, "unknown": [], "wrong_class": [], "missing": 486 - 16,
+    checked = verify_images(mendeley_sample_dir)
+    assert {key: checked[key] for key in ("files", "matched", "unknown", "unlisted", "wrong_class", "missing")} == {
+        "files": 16, "matched": 16, "unknown": [], "unlisted": [], "wrong_class": [], "missing": 486 - 16,
     }
+    # 16 of the release's images are not all of it: every other listed image is missing, but the five
+    # that no release file shows may be.
+    assert len(checked["missing_unexpected"]) == 486 - 16 - 5 and not checked["complete"]
+    assert not set(checked["missing_unexpected"]) & set(counts.DISTINCT_IMAGES_NOT_IN_REBUILT_RELEASE)
     shutil.copytree(mendeley_sample_dir, tmp_path / "copy")
     first_normal = sorted((tmp_path / "copy" / "Normal").glob("*.jpg"))[0]
     first_normal.write_bytes(first_normal.read_bytes() + b"tampered")
@@ -250,8 +306,93 @@ def test_verify_images_against_packaged_manifest(mendeley_sample_dir, tmp_path):
     moved.rename(tmp_path / "copy" / "Normal" / moved.name)
     checked = verify_images(tmp_path / "copy")
     assert checked["matched"] == 14
-    assert checked["unknown"] == [str(first_normal)]
+    assert checked["unknown"] == [str(first_normal)] and checked["unlisted"] == []
     assert checked["wrong_class"] == [(str(tmp_path / "copy" / "Normal" / moved.name), "History of MI")]
+    assert any("1 Normal images that the manifest does not list" in p for p in checked["problems"])
+    assert any("another class" in p and moved.name in p for p in checked["problems"])
+
+
+@pytest.fixture
+def tiny_manifest(monkeypatch):
+    """A packaged manifest of four images (one per class; the second HB image appears in no release file)."""
+    images = {("Normal", "Normal(1).jpg"): jpeg_bytes(10), ("Abnormal_Heartbeat", "HB(1).jpg"): jpeg_bytes(11),
+              ("Abnormal_Heartbeat", "HB(300).jpg"): jpeg_bytes(12),
+              ("Myocardial_Infarction", "MI(1).jpg"): jpeg_bytes(13), ("History_of_MI", "PMI(1).jpg"): jpeg_bytes(14)}
+    rows = [{"class": folder, "file": name, "md5": hashlib.md5(data).hexdigest(), "source_names": name}
+            for (folder, name), data in images.items()]
+    monkeypatch.setattr(mendeley_download, "packaged_manifest", lambda: rows)
+    return images
+
+
+def test_a_whole_download_passes_and_what_the_manifest_cannot_list_is_allowed_and_named(tiny_manifest, tmp_path):
+    members = {f"top/{folder}/{name}": data for (folder, name), data in tiny_manifest.items() if name != "HB(300).jpg"}
+    members["top/Myocardial_Infarction/MI(215).jpg"] = jpeg_bytes(20)  # the file the re-upload lacks
+    members["top/Abnormal_Heartbeat/HB(230).jpg"] = jpeg_bytes(21)
+    archive = make_zip(tmp_path / "whole.zip", members)
+    with pytest.warns(UserWarning, match="not pinned"):
+        root = download_mendeley(tmp_path / "dest", url=archive.as_uri(), progress=False)
+    assert (tmp_path / "dest" / "images" / ".complete").exists() and root.name == "top"
+    checked = verify_images(root)
+    assert checked["complete"] and sorted(Path(p).name for p in checked["unlisted"]) == ["HB(230).jpg", "MI(215).jpg"]
+    assert checked["missing"] == 1 and checked["missing_unexpected"] == []  # HB(300) is in no release file
+
+
+@pytest.mark.parametrize("change", ["two unknown MI files", "a listed image missing", "an altered image",
+                                    "an image in the wrong class"])
+def test_an_incomplete_or_altered_download_fails_and_is_not_marked_complete(tiny_manifest, tmp_path, change):
+    members = {f"top/{folder}/{name}": data for (folder, name), data in tiny_manifest.items() if name != "HB(300).jpg"}
+    if change == "two unknown MI files":
+        members["top/Myocardial_Infarction/MI(215).jpg"] = jpeg_bytes(20)
+        members["top/Myocardial_Infarction/MI(216).jpg"] = jpeg_bytes(21)
+        expected = "2 Myocardial infarction images that the manifest does not list"
+    elif change == "a listed image missing":
+        del members["top/History_of_MI/PMI(1).jpg"]
+        expected = "1 manifest images missing or altered: History_of_MI/PMI[(]1[)].jpg"
+    elif change == "an altered image":
+        members["top/History_of_MI/PMI(1).jpg"] += b"x"
+        expected = "1 History of MI images that the manifest does not list"
+    else:
+        members["top/Normal/PMI(1).jpg"] = members.pop("top/History_of_MI/PMI(1).jpg")
+        expected = "in another class than the manifest's.*PMI[(]1[)].jpg"
+    archive = make_zip(tmp_path / "changed.zip", members)
+    with pytest.warns(UserWarning, match="not pinned"), pytest.raises(ValueError, match=expected):
+        download_mendeley(tmp_path / "dest", url=archive.as_uri(), progress=False)
+    assert not (tmp_path / "dest" / "images").exists()
+    assert [p.name for p in (tmp_path / "dest").iterdir()] == ["gwbz3fsgp8-v2.zip"]
+
+
+def test_extract_zip_refuses_too_many_files_or_bytes_before_extracting(tmp_path, monkeypatch):
+    archive = make_zip(tmp_path / "many.zip", {f"Normal/{i}.jpg": b"x" * 100 for i in range(5)})
+    monkeypatch.setattr(mendeley_download, "MAX_ARCHIVE_FILES", 4)
+    with pytest.raises(ValueError, match="refusing to extract 5 files of 500 bytes.*more than 4 files"):
+        extract_zip(archive, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    monkeypatch.setattr(mendeley_download, "MAX_ARCHIVE_FILES", 5000)
+    monkeypatch.setattr(mendeley_download, "MAX_EXTRACTED_BYTES", 499)
+    with pytest.raises(ValueError, match="more than 5000 files or 499 bytes"):
+        extract_zip(archive, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    monkeypatch.setattr(mendeley_download, "MAX_EXTRACTED_BYTES", 500)
+    assert len(list(extract_zip(archive, tmp_path / "out").rglob("*.jpg"))) == 5
+
+
+def test_extract_zip_counts_the_bytes_it_writes_when_the_sizes_lie(tmp_path, monkeypatch):
+    archive = make_zip(tmp_path / "liar.zip", {f"Normal/{i}.jpg": b"x" * 100 for i in range(3)})
+    real_infolist = zipfile.ZipFile.infolist
+
+    def declaring_less(self):
+        members = real_infolist(self)
+        for member in members:
+            member.file_size = 1  # what a crafted archive may declare
+        return members
+
+    monkeypatch.setattr(zipfile.ZipFile, "infolist", declaring_less)
+    monkeypatch.setattr(mendeley_download, "MAX_EXTRACTED_BYTES", 250)
+    with pytest.raises((ValueError, zipfile.BadZipFile)) as error:
+        extract_zip(archive, tmp_path / "out")
+    assert not list((tmp_path / "out").rglob("*.jpg")), "the files written before the limit are removed"
+    if error.type is ValueError:
+        assert "more than 250 bytes" in str(error.value) or "not a valid zip" in str(error.value)
 
 
 @pytest.mark.slow
@@ -274,16 +415,29 @@ def test_load_mendeley_sample_with_cache(mendeley_sample_dir, tmp_path, monkeypa
     np.testing.assert_array_equal(again.rhythm, data.rhythm)
 
 
-def test_load_mendeley_reports_images_it_cannot_digitize(mendeley_sample_dir, tmp_path, monkeypatch):
+def test_load_mendeley_reports_images_it_cannot_digitize(mendeley_sample_dir, tmp_path, monkeypatch, capsys):
     pytest.importorskip("ecgkeras.data.digitize", reason="the digitizer is not written yet")
     monkeypatch.setenv("ECGKERAS_CACHE_DIR", str(tmp_path / "cache"))
     (tmp_path / "data" / "Normal").mkdir(parents=True)
     shutil.copy(sorted((mendeley_sample_dir / "Normal").glob("*.jpg"))[0], tmp_path / "data" / "Normal")
     save(Image.new("RGB", (1100, 780), "white"), tmp_path / "data" / "Normal" / "blank.jpg")
+    (tmp_path / "data" / "Normal" / "broken.jpg").write_text("not an image")
+    save(report_like(0), tmp_path / "data" / "Not_Normal" / "stray.jpg")
+    (tmp_path / "data" / "README.txt").write_text("notes")
     data = load_mendeley(tmp_path / "data", progress=False)
     assert len(data) == 1 and data.files[0].endswith(".jpg") and "blank" not in data.files[0]
-    assert [path.split("/")[-1] for path, _ in data.info["skipped"]] == ["blank.jpg"]
-    assert "could not be digitized" in data.info["skipped"][0][1]
+    skipped = {path.split("/")[-1]: reason for path, reason in data.info["skipped"]}
+    assert sorted(skipped) == ["Not_Normal", "blank.jpg", "broken.jpg"]
+    assert "no dark trace pixels" in skipped["blank.jpg"] and "not an image" in skipped["broken.jpg"]
+    loading = data.info["loading"]
+    assert {key: loading[key] for key in ("found", "used", "skipped")} == {"found": 4, "used": 1, "skipped": 3}
+    assert loading["skipped_by_reason"] == {"image file outside the class folders": 1,
+                                            "not a readable image (damaged, wrong format or too many pixels)": 1,
+                                            "not digitizable as a 12-lead report": 1}
+    assert loading["unknown_folders"] == [str(tmp_path / "data" / "Not_Normal")]
+    assert sum(loading["skipped_by_reason"].values()) == loading["skipped"]
+    printed = capsys.readouterr().out
+    assert "4 image files found, 1 used, 3 skipped" in printed and loading["summary"] in printed
 
 
 # --- rebuilding the release ----------------------------------------------------------------
@@ -405,11 +559,11 @@ def test_failed_download_explains_the_manual_route(tmp_path):
         download_mendeley(tmp_path / "dest", url=(tmp_path / "missing.zip").as_uri(), known_hash=None, progress=False)
 
 
-def test_unpinned_hash_warns_and_checks_images(good_zip, tmp_path, capsys):
+def test_unpinned_hash_warns_and_checks_images(good_zip, tmp_path):
     assert mendeley.MENDELEY_SHA256 is None
-    with pytest.warns(UserWarning, match="not pinned"):
+    with pytest.warns(UserWarning, match="not pinned"), pytest.raises(ValueError, match="does not list"):
         download_mendeley(tmp_path / "dest", url=good_zip.as_uri(), progress=False)
-    assert "3 unknown" in capsys.readouterr().out
+    assert not (tmp_path / "dest" / "images").exists()
 
 
 def test_find_mendeley_order(good_zip, tmp_path, monkeypatch):
@@ -430,7 +584,7 @@ def test_release_copies_match_the_published_release():
 
     labels, copies = release_copies()
     assert len(labels) == 481 and copies.sum() == 927
-    assert np.bincount(labels, weights=copies).tolist() == [284, 233, 238, 172]
+    assert tuple(np.bincount(labels, weights=copies).astype(int)) == counts.REBUILT_RELEASE_COUNTS
     assert np.bincount(labels).tolist() == [142, 223, 30, 86]
     assert tuple(np.bincount(labels, weights=copies).astype(int)) == counts.REBUILT_RELEASE_COUNTS
     assert tuple(np.bincount(labels)) == counts.REBUILT_RELEASE_ECG_COUNTS
@@ -441,7 +595,7 @@ def test_release_copies_match_the_published_release():
 
 def _manifest_by_class():
     by_class = {label: [] for label in range(len(CLASS_NAMES))}
-    for row in mendeley._packaged_manifest():
+    for row in release.packaged_manifest():
         by_class[class_from_folder(row["class"])].append(row)
     return by_class
 
@@ -465,8 +619,8 @@ def test_counts_match_the_packaged_manifest():
                  for rows in by_class.values()) == counts.REUPLOAD_FILE_COUNTS
     unused, missing = [], []
     for label, rows in by_class.items():
-        names = {name for row in rows for name in mendeley._release_names(row, label, "manifest")}
-        unused += [f"{row['class']}/{row['file']}" for row in rows if not mendeley._release_names(row, label, "m")]
+        names = {name for row in rows for name in release.release_names(row, "manifest")}
+        unused += [f"{row['class']}/{row['file']}" for row in rows if not release.release_names(row, "m")]
         numbers = {_number(name) for name in names}
         missing += [(label, n) for n in range(1, counts.PUBLISHED_RELEASE_COUNTS[label] + 1) if n not in numbers]
         assert len(names) == counts.REBUILT_RELEASE_COUNTS[label]

@@ -12,7 +12,7 @@ import collections
 import keras
 import ecgkeras.experiment as ex
 from ecgkeras.environment import run_provenance
-from ecgkeras.results import _save_run as save_run
+from ecgkeras.results import save_run
 from ecgkeras.train import TrainConfig
 
 T = collections.defaultdict(float)

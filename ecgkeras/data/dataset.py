@@ -24,9 +24,27 @@ FS = 100.0
 #: Seconds of each lead box on a report, and of the rhythm strip.
 LEAD_SECONDS = 2.5
 RHYTHM_SECONDS = 10.0
+#: Paper speed (mm per second) and gain (mm per mV) of a standard report: what the renderer prints
+#: and the digitizer reads back (``ecgkeras.data.render``, ``ecgkeras.data.digitize``).
+MM_PER_SECOND = 25.0
+MM_PER_MV = 10.0
 
 #: File suffixes read as report images (lower case), by the digitizer and the Mendeley loader.
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+
+#: Class folder names -> label: the short names (what ``ecgkeras.data.render`` writes and the book's
+#: data folders use) and the published release's long names (Mendeley Data V2; the myocardial
+#: infarction folder says 240 although it holds 239 files).
+CLASS_FOLDERS = ("Normal", "Abnormal_Heartbeat", "Myocardial_Infarction", "History_of_MI")
+PUBLISHED_CLASS_FOLDERS = (
+    "Normal Person ECG Images (284x12=3408)",
+    "ECG Images of Patient that have abnormal heartbeat (233x12=2796)",
+    "ECG Images of Myocardial Infarction Patients (240x12=2880)",
+    "ECG Images of Patient that have History of MI (172x12=2064)",
+)
+CLASS_FOLDER_NAMES = {name: label for names in (CLASS_FOLDERS, PUBLISHED_CLASS_FOLDERS)
+                      for label, name in enumerate(names)}
+_FOLDER_LABELS = {name.casefold(): label for name, label in CLASS_FOLDER_NAMES.items()}
 
 #: Lead names per row of the report (rows top to bottom, columns left to right).
 REPORT_LAYOUT = (
@@ -160,25 +178,15 @@ class ECGDataset:
 
 
 def class_from_folder(name: str) -> int | None:
-    """Map a class folder name of the Mendeley release to a label in ``CLASS_NAMES``, or None.
+    """The label in ``CLASS_NAMES`` of a class folder's name, or None when it is not one.
 
-    Accepts the published long names, e.g. "Normal Person ECG Images (284x12=3408)",
-    "ECG Images of Patient that have abnormal heartbeat (233x12=2796)",
-    "ECG Images of Myocardial Infarction Patients (240x12=2880)",
-    "ECG Images of Patient that have History of MI (172x12=2064)", and short ones such as
-    "Normal", "Abnormal_Heartbeat", "Myocardial_Infarction", "History_of_MI", "HB", "MI", "PMI".
+    Only the known names count (``CLASS_FOLDER_NAMES``), compared whole (case and surrounding
+    spaces aside): the short ones ("Normal", "Abnormal_Heartbeat", "Myocardial_Infarction",
+    "History_of_MI") and the published long ones such as "Normal Person ECG Images (284x12=3408)".
+    A name that merely contains a class's word ("Not_Normal", "Paranormal", "ecg_history_backup")
+    is not a class folder.
     """
-    words = name.lower().replace("_", " ").replace("-", " ")
-    tokens = set(words.replace("(", " ").split())
-    if "history" in words or "pmi" in tokens:
-        return 3
-    if "abnormal" in words or "heartbeat" in words or "hb" in tokens:
-        return 1
-    if "infarction" in words or "mi" in tokens:
-        return 2
-    if "normal" in words:
-        return 0
-    return None
+    return _FOLDER_LABELS.get(" ".join(str(name).split()).casefold())
 
 
 def sample_image_paths() -> dict[str, Path]:

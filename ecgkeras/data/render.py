@@ -33,9 +33,12 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from .dataset import (
+    CLASS_FOLDERS,
     CLASS_NAMES,
     LEAD_NAMES,
     LEAD_SECONDS,
+    MM_PER_MV,
+    MM_PER_SECOND,
     REPORT_LAYOUT,
     RHYTHM_SECONDS,
     report_segments,
@@ -56,10 +59,8 @@ GRID_MM_Y = 7.94 / REF_HEIGHT  # 7.94 px per mm down
 GRID_ORIGIN_X = 105 / REF_WIDTH  # 105 px (the rising edge of the calibration pulses)
 GRID_ORIGIN_Y = 324 / REF_HEIGHT  # 324 px
 
-# Trace scale: 25 mm/s and 10 mm/mV. The printer's millimetre is 7.874 px (200 dpi) across and
-# 7.9 px down, about 1 % smaller than the grid's, as on the real reports.
-MM_PER_SECOND = 25.0
-MM_PER_MV = 10.0
+# Trace scale: 25 mm/s and 10 mm/mV (MM_PER_SECOND, MM_PER_MV, from .dataset). The printer's millimetre
+# is 7.874 px (200 dpi) across and 7.9 px down, about 1 % smaller than the grid's, as on the real reports.
 TRACE_MM_X = 7.874 / REF_WIDTH  # 7.874 px per mm: 196.85 px per second
 TRACE_MM_Y = 7.9 / REF_HEIGHT  # 7.9 px per mm: 79 px per mV
 
@@ -127,8 +128,8 @@ MAX_TINT = 2.0
 #: The ink is drawn at this many times the output resolution and averaged down (anti-aliasing).
 SUPERSAMPLE = 3
 
-#: Class folders and file prefixes of the real data set, in ``CLASS_NAMES`` order.
-CLASS_FOLDERS = ("Normal", "Abnormal_Heartbeat", "Myocardial_Infarction", "History_of_MI")
+#: File prefixes of the real data set, in ``CLASS_NAMES`` order (its class folders: ``CLASS_FOLDERS``,
+#: from ``.dataset``).
 FILE_PREFIXES = ("Normal", "HB", "MI", "PMI")
 
 _PLACES = ("Riverside", "Northfield", "Lakeview", "Eastbrook", "Westmoor", "Hillcrest")
