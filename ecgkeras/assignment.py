@@ -123,7 +123,7 @@ def held_out_split(data="synthetic", n: int | None = None, seed: int = 0,
     Args:
         data: ``"synthetic"``, ``"mendeley:PATH"`` (see ``ecgkeras.experiment.load_data``) or an
             ``ECGDataset``.
-        n: synthetic ECGs (default: 160 in quick mode, 800 otherwise).
+        n: synthetic ECGs (default: ``config.SYNTHETIC_SIZE`` of the mode).
         seed: the public seed. Without ``secret`` it seeds the synthetic data and the split, as
             :func:`score_submission` does, so both scorers split alike.
         secret: the teacher's secret (:func:`held_out_seeds`), or None / "" for practice mode.
@@ -304,7 +304,7 @@ def score_submission(model_class_or_factory, data="synthetic", n: int | None = N
             returns an object with ``fit`` and ``predict_proba``.
         data: ``"synthetic"``, ``"mendeley:PATH"`` (see ``ecgkeras.experiment.load_data``) or an
             ``ECGDataset``.
-        n: synthetic ECGs (default: 160 in quick mode, 800 otherwise).
+        n: synthetic ECGs (default: ``config.SYNTHETIC_SIZE`` of the mode).
         seed: seed of the synthetic data, the split, the oversampling, and of numpy / Keras.
         views: views to compute (default: the class's ``views`` attribute, else all three).
         name: the submission's name on the leaderboard (default: the class's name).

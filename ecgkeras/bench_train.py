@@ -68,7 +68,7 @@ def bench_train(against: str = "HEAD", *, repeat: int = 3, n: int | None = None,
         against: a git revision of the repository this package lives in (``"HEAD"``,
             ``"HEAD~1"``, a commit) or a folder holding an ``ecgkeras`` package.
         repeat: runs per version (>= 1).
-        n: synthetic ECGs (default: the mode's ``SYNTHETIC_SIZE``, 800 in full mode).
+        n: synthetic ECGs (default: ``config.SYNTHETIC_SIZE`` of the mode).
         folds, fold: the fold ``fold`` of ``folds``-fold cross-validation is trained.
         seed: seed of the folds; the weights get ``1000 * seed + fold``, as in ``reproduce``.
         models: model names (default: all seven).
@@ -82,14 +82,13 @@ def bench_train(against: str = "HEAD", *, repeat: int = 3, n: int | None = None,
         ``same_epochs``, ``same_results`` (same epochs and ``max_loss_diff <= LOSS_ATOL``) and
         the settings.
     """
-    from ecgkeras.experiment import SYNTHETIC_SIZE
     from ecgkeras import config
 
     if not isinstance(repeat, int) or repeat < 1:
         raise ValueError(f"repeat must be an integer >= 1, got {repeat!r}")
     if not 0 <= fold < folds:
         raise ValueError(f"fold must lie in 0..{folds - 1} for {folds} folds, got {fold!r}")
-    settings = {"n": n or SYNTHETIC_SIZE[config.mode()], "folds": folds, "fold": fold, "seed": seed,
+    settings = {"n": n or config.synthetic_size(), "folds": folds, "fold": fold, "seed": seed,
                 "models": list(models) if models else None}
     this_root = Path(__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory(prefix="ecgkeras-bench-train-") as scratch:

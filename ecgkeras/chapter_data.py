@@ -49,7 +49,7 @@ def first_fold(views=VIEW_NAMES, *, n: int | None = None, folds: int = 5, seed: 
 
     Args:
         views: names of the views to compute ("time", "scalogram", "spectrum"); ``()`` for none.
-        n: synthetic ECGs; None takes the mode's size (``ecgkeras.experiment.SYNTHETIC_SIZE``:
+        n: synthetic ECGs; None takes the mode's size (``ecgkeras.config.SYNTHETIC_SIZE``:
             160 in quick mode, 800 in full mode).
         folds: k of the k-fold split (the study's 5).
         seed: seed of the data and the folds.

@@ -19,6 +19,13 @@ import tempfile
 from pathlib import Path
 
 
+def _sizes() -> str:
+    """The synthetic data's default sizes for the help texts, from ``config.SYNTHETIC_SIZE``."""
+    from ecgkeras.config import SYNTHETIC_SIZE
+
+    return ", ".join(f"{n} {mode}" for mode, n in SYNTHETIC_SIZE.items())
+
+
 def _digitize(args) -> int:
     from ecgkeras.data.digitize import digitize_paths
 
@@ -246,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("what", choices=("views", "digitize", "train"))
     bench.add_argument("paths", nargs="*", help="images for `bench digitize`")
     bench.add_argument("--n", type=int, help="signals for `bench views` (default 500), synthetic ECGs for "
-                       "`bench train` (default 160 quick, 800 full)")
+                       f"`bench train` (default {_sizes()})")
     bench.add_argument("--against", default="HEAD", help="`bench train`: a git revision (HEAD: the last "
                        "commit, HEAD~1: the one before) or a folder holding an ecgkeras package")
     bench.add_argument("--repeat", type=int, default=3, help="`bench train`: runs per version, the best counts")
@@ -261,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     reproduce.add_argument("--leads", default="all", help="'all' (12 leads) or one lead, e.g. II")
     reproduce.add_argument("--models", nargs="+", metavar="MODEL",
                            help="a subset, e.g. '1D-CNN' 'Hybrid 1' (default: all seven)")
-    reproduce.add_argument("--n", type=int, help="synthetic ECGs (default 160 quick, 800 full)")
+    reproduce.add_argument("--n", type=int, help=f"synthetic ECGs (default {_sizes()})")
     reproduce.add_argument("--quick", action="store_true", help="quick mode: small data, 3 epochs")
     reproduce.add_argument("--out", required=True, help="output folder (a rerun resumes)")
     reproduce.set_defaults(run=_reproduce)
@@ -283,7 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
                                           "folder: every .py in it is one submission, one leaderboard")
     score.add_argument("--data", default="synthetic",
                        help="'synthetic' or 'mendeley:PATH' (folder of report images)")
-    score.add_argument("--n", type=int, help="synthetic ECGs (default 160 quick, 800 full)")
+    score.add_argument("--n", type=int, help=f"synthetic ECGs (default {_sizes()})")
     score.add_argument("--seed", type=int, default=0, help="seed of the data, the split and the model")
     score.add_argument("--secret", metavar="TEXT",
                        help="the teacher's secret, mixed into the seeds of the data and the split so that "

@@ -64,9 +64,7 @@ from ecgkeras.results import (  # noqa: F401
     summarize,
 )
 
-#: Synthetic ECGs per data set when ``data="synthetic"``: quick mode, full mode (800: all seven
-#: models x 3 folds train in about half an hour on a 2-core CPU).
-SYNTHETIC_SIZE = {"quick": 160, "full": 800}
+SYNTHETIC_SIZE = config.SYNTHETIC_SIZE  # its old home (the sizes are defined in config)
 
 #: Share of the training folds held out for validation (early stopping, learning-rate schedule).
 VALIDATION_FRACTION = 0.15
@@ -107,7 +105,7 @@ def load_data(data: str = "synthetic", *, protocol: str = "leak-free", n: int | 
             927-file release with its copies (``ecgkeras.data.counts.REBUILT_RELEASE_COUNTS``;
             symbolic links in a cache folder of its own, ``release_cache_folder``, emptied first).
         protocol: one of ``PROTOCOLS``.
-        n: synthetic ECGs (default ``SYNTHETIC_SIZE`` of the current mode).
+        n: synthetic ECGs (default ``config.SYNTHETIC_SIZE`` of the current mode).
         seed: seed of the synthetic data.
 
     Returns:
@@ -117,7 +115,7 @@ def load_data(data: str = "synthetic", *, protocol: str = "leak-free", n: int | 
     if data == "synthetic":
         from ecgkeras.data.synthetic import make_dataset
 
-        return make_dataset(n or SYNTHETIC_SIZE[config.mode()], seed=seed)
+        return make_dataset(n or config.synthetic_size(), seed=seed)
     from ecgkeras.data.mendeley import load_mendeley, rebuild_release
 
     root = _mendeley_folder(data)
@@ -287,7 +285,7 @@ def reproduce(data: str = "synthetic", *, protocol: str = "leak-free", folds: in
             ``settings.json`` (and so ``results.csv``, ``summary.md``, ``summary.png``) records
             ``data`` as ``ecgkeras.results.portable_data`` gives it, and the predictions name each test file
             relative to the data folder.
-        n_synthetic: synthetic ECGs (default ``SYNTHETIC_SIZE`` of the current mode).
+        n_synthetic: synthetic ECGs (default ``config.SYNTHETIC_SIZE`` of the current mode).
         train_config: ``TrainConfig`` (default: quick or full, from the mode).
         progress: print one line per run.
 
@@ -311,7 +309,7 @@ def reproduce(data: str = "synthetic", *, protocol: str = "leak-free", folds: in
     train_config = train_config or TrainConfig.from_mode()
     out = Path(out)
     settings = {"data": data, "protocol": protocol, "folds": folds, "leads": leads,
-                "n_synthetic": n_synthetic or (SYNTHETIC_SIZE[config.mode()] if data == "synthetic" else None),
+                "n_synthetic": n_synthetic or (config.synthetic_size() if data == "synthetic" else None),
                 "train_config": vars(train_config) | {"verbose": None}}
     _check_data_before_claiming(data, out, settings)
     with folder_lock(out):

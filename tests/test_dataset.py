@@ -104,3 +104,15 @@ def test_quick_mode_is_read_at_call_time(monkeypatch):
     assert config.is_quick() and config.mode() == "quick" and config.pick(1, 2) == 1
     monkeypatch.delenv("ECGKERAS_QUICK")
     assert not config.is_quick() and config.pick(1, 2) == 2
+
+
+def test_channels_last_is_the_one_layout_conversion():
+    from ecgkeras.data.dataset import channels_last
+
+    batch = np.arange(2 * 12 * 5, dtype=np.float32).reshape(2, 12, 5)  # (n, leads, samples)
+    converted = channels_last(batch)
+    assert converted.shape == (2, 5, 12) and np.shares_memory(converted, batch)  # a view, as before
+    assert converted[1, 3, 7] == batch[1, 7, 3]
+    assert channels_last(batch[0]).shape == (5, 12)
+    with pytest.raises(ValueError, match="already channels-last"):
+        channels_last(converted)

@@ -132,3 +132,13 @@ def test_the_cache_key_changes_when_any_digitizer_module_changes(monkeypatch):
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
     assert digitizer_version() == before
     assert os.fspath(cache_folder()).endswith(before)
+
+
+def test_a_digitize_result_gives_its_leads_channels_last():
+    from ecgkeras.data.digitize_batch import DigitizeResult
+
+    leads = np.random.default_rng(0).normal(size=(3, 12, 250)).astype(np.float32)
+    result = DigitizeResult(leads=leads, rhythm=np.zeros((3, 1000), np.float32), labels=np.zeros(3, np.int64),
+                            files=["a", "b", "c"], coverage=np.ones((3, 13), np.float32), skipped=[])
+    assert result.signals.shape == (3, 250, 12)  # what ECGDataset and the views take
+    assert np.array_equal(result.signals[:, :, 4], leads[:, 4, :])

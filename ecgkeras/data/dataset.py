@@ -83,6 +83,30 @@ def report_segments(signal: np.ndarray, fs: float = FS) -> tuple[np.ndarray, np.
     return leads, rhythm
 
 
+def channels_last(lead_major) -> np.ndarray:
+    """Lead-major report leads -> the package's channels-last layout: the one conversion.
+
+    Inside ``ecgkeras.data`` a report is lead-major, as it is drawn and read: float (12, samples)
+    per ECG or (n, 12, samples) per batch (``report_segments``, ``DigitizedReport.leads``,
+    ``DigitizeResult.leads``). Past the data package (``ECGDataset``, the views, the models) a
+    batch is channels-last, (n, samples, leads), as Keras expects; this function is where one
+    becomes the other.
+
+    Args:
+        lead_major: float (12, samples) or (n, 12, samples), leads in ``LEAD_NAMES`` order.
+
+    Returns:
+        float32 (samples, 12) or (n, samples, 12): a view of the input (no copy) where it is
+        float32 already. Float32 sums depend on the memory layout in the last bits, so a caller
+        that needs the contiguous array's exact numbers copies it (``np.ascontiguousarray``).
+    """
+    x = np.asarray(lead_major, dtype=np.float32)
+    if x.ndim not in (2, 3) or x.shape[-2] != len(LEAD_NAMES):
+        raise ValueError(f"expected lead-major leads (12, samples) or (n, 12, samples), got shape {x.shape}; "
+                         "an array that is already channels-last needs no conversion")
+    return np.swapaxes(x, -1, -2)
+
+
 @dataclass
 class ECGDataset:
     """ECG signals with labels and group ids, channels-last.

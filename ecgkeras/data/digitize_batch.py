@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image
 
 from ecgkeras import config
-from ecgkeras.data.dataset import IMAGE_SUFFIXES, LEAD_NAMES, class_from_folder
+from ecgkeras.data.dataset import IMAGE_SUFFIXES, LEAD_NAMES, channels_last, class_from_folder
 from ecgkeras.data.digitize import digitize_report, digitizer_version, load_image
 from ecgkeras.data.image_file import SKIP_UNREADABLE_FILE, SKIP_UNREADABLE_IMAGE, file_md5
 
@@ -44,6 +44,12 @@ class DigitizeResult:
     files: list[str]
     coverage: np.ndarray
     skipped: list[tuple[str, str]]
+
+    @property
+    def signals(self) -> np.ndarray:
+        """``leads`` channels-last, float32 (n, samples_per_lead, 12): the layout of ``ECGDataset``
+        and the views (``ecgkeras.data.dataset.channels_last``)."""
+        return channels_last(self.leads)
 
     def save(self, path) -> None:
         """Write everything to one ``.npz`` file (``skipped`` as two string arrays)."""

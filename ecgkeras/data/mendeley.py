@@ -31,7 +31,7 @@ from ecgkeras.data.counts import (  # noqa: F401  (re-exported: the data set in 
     REUPLOAD_FILE_COUNTS,
     dataset_in_numbers,
 )
-from ecgkeras.data.dataset import FS, LEAD_SECONDS, RHYTHM_SECONDS, ECGDataset
+from ecgkeras.data.dataset import FS, LEAD_SECONDS, RHYTHM_SECONDS, ECGDataset, channels_last
 from ecgkeras.data.duplicates import (  # noqa: F401  (re-exported: their old home)
     FINGERPRINT_CELL_PX,
     FINGERPRINT_GRID,
@@ -122,7 +122,8 @@ def load_mendeley_folder(root, *, cache: bool = True, progress: bool = True, con
         path, reason = skipped[-1]
         raise ValueError(f"{root}: no image could be digitized; for example {path}: {reason}")
     return ECGDataset(
-        signals=np.stack([batch.signals[index.md5[i]][0].T for i in keep]),
+        # contiguous, as the committed runs were computed (float32 sums depend on the layout)
+        signals=np.ascontiguousarray(channels_last(np.stack([batch.signals[index.md5[i]][0] for i in keep]))),
         rhythm=np.stack([batch.signals[index.md5[i]][1] for i in keep]),
         labels=index.labels[keep],
         groups=index.groups[keep],

@@ -44,7 +44,7 @@ import numpy as np
 from scipy.special import expit
 
 from ecgkeras.data.counts import PUBLISHED_RELEASE_COUNTS
-from ecgkeras.data.dataset import CLASS_NAMES, ECGDataset, report_segments
+from ecgkeras.data.dataset import CLASS_NAMES, ECGDataset, channels_last, report_segments
 
 #: Difficulty used by default, calibrated so that a small 12-lead 1D-CNN (3 Conv1D blocks) trained
 #: on ``make_dataset(2000, seed=0)`` scores about 0.86 accuracy on ``make_dataset(1000, seed=1)``.
@@ -207,7 +207,7 @@ def make_dataset(
     )
     windows, rhythms = zip(*(report_segments(signal, fs) for signal in signals))
     return ECGDataset(
-        signals=np.stack(windows).transpose(0, 2, 1),
+        signals=channels_last(np.stack(windows)),
         labels=labels,
         groups=np.arange(len(labels)),
         rhythm=np.stack(rhythms),
