@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import os
 import shutil
 from pathlib import Path
@@ -21,7 +22,6 @@ from ecgkeras.data.digitize_batch import (
     digitize_files,
 )
 
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -100,9 +100,14 @@ def test_a_failed_cache_write_leaves_no_partial_entry(good_image, tmp_path, monk
     assert list(cache_folder().iterdir()) == []
 
 
+def _source(module: str) -> Path:
+    """The file the imported module was loaded from (the clone, or site-packages in colab-check)."""
+    return Path(importlib.import_module(module).__file__)
+
+
 def _data_imports(module: str) -> set[str]:
     """The ecgkeras.data modules ``module`` imports at its top level."""
-    path = REPO / (module.replace(".", "/") + ".py")
+    path = _source(module)
     found = set()
     for node in ast.parse(path.read_text()).body:
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ecgkeras.data."):
@@ -125,7 +130,7 @@ def test_the_cache_key_changes_when_any_digitizer_module_changes(monkeypatch):
     before = digitizer_version()
     read_bytes = Path.read_bytes
     for module in DIGITIZER_MODULES:
-        changed = REPO / (module.replace(".", "/") + ".py")
+        changed = _source(module)
         monkeypatch.setattr(Path, "read_bytes",
                             lambda self, changed=changed: read_bytes(self) + (b"#" if self == changed else b""))
         assert digitizer_version() != before, f"{module} changed but the cache key did not"

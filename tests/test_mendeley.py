@@ -438,6 +438,7 @@ def test_load_mendeley_reports_images_it_cannot_digitize(mendeley_sample_dir, tm
     assert sum(loading["skipped_by_reason"].values()) == loading["skipped"]
     printed = capsys.readouterr().out
     assert "4 image files found, 1 used, 3 skipped" in printed and loading["summary"] in printed
+    assert str(tmp_path) not in loading["summary"]  # the folder's name, not a path of this machine
 
 
 # --- rebuilding the release ----------------------------------------------------------------

@@ -154,7 +154,8 @@ def loading_report(index: ImageIndex, batch, used: int) -> dict:
         by_reason[kind] = by_reason.get(kind, 0) + count
     skipped = index.found - used
     reasons = ", ".join(f"{count} {kind}" for kind, count in sorted(by_reason.items()))
-    summary = (f"{index.root}: {index.found} image files found, {used} used, {skipped} skipped"
+    folder = Path(index.root).name or str(index.root)  # the folder's name: no machine path on a page
+    summary = (f"{folder}: {index.found} image files found, {used} used, {skipped} skipped"
                + (f" ({reasons})" if reasons else "")
                + (f"; {sum(other.values())} other files or folders ignored" if other else ""))
     return {
