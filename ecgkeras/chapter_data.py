@@ -16,7 +16,7 @@ import numpy as np
 
 from ecgkeras import config
 from ecgkeras.data.dataset import ECGDataset
-from ecgkeras.views import VIEW_NAMES
+from ecgkeras.views import VIEW_NAMES, view_names
 
 
 @dataclass
@@ -60,15 +60,11 @@ def first_fold(views=VIEW_NAMES, *, n: int | None = None, folds: int = 5, seed: 
     """
     from ecgkeras.experiment import cv_folds, load_data, split_views
 
-    if isinstance(views, str):
-        views = (views,)
-    unknown = [name for name in views if name not in VIEW_NAMES]
-    if unknown:
-        raise ValueError(f"unknown views {unknown}; choose from {VIEW_NAMES}, or () for none")
+    views = view_names(views)  # checked before the data are made
     dataset = load_data("synthetic", n=n, seed=seed)
     splits, report = cv_folds(dataset, protocol="leak-free", folds=folds, seed=seed)[0]
     start = time.perf_counter()
-    inputs = split_views(splits, views=tuple(views)) if views else {}
+    inputs = split_views(splits, views=views) if views else {}
     seconds = time.perf_counter() - start
     if show:
         balance = report["oversampling"]

@@ -32,7 +32,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import uuid
 import warnings
 import zipfile
 from contextlib import contextmanager
@@ -41,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from ecgkeras import config
+from ecgkeras.atomic import atomic_file, write_text_atomically  # noqa: F401  (also imported from here)
 from ecgkeras.stats import METRICS  # the metrics written per run, in the order of the summary
 
 #: How ``data`` is recorded when its folder is the one ``ECGKERAS_MENDELEY_DIR`` names.
@@ -60,33 +60,6 @@ def run_name(model_name: str, fold: int, seed: int) -> str:
 
 
 # Writing ----------------------------------------------------------------------------------------
-
-@contextmanager
-def atomic_file(path: Path):
-    """An open binary file that becomes ``path`` only when the ``with`` block ends without error.
-
-    The bytes go to a hidden temporary file of a unique name in the same folder (``.<name>.<hex>.partial``),
-    which is then renamed to ``path`` (one step: a reader sees the old file or the whole new one).
-    On an error the temporary file is removed and ``path`` is left as it was::
-
-        with atomic_file(out / "settings.json") as file:
-            file.write(text.encode())
-    """
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.partial")
-    try:
-        with open(temporary, "xb") as file:
-            yield file
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` through :func:`atomic_file`."""
-    with atomic_file(path) as file:
-        file.write(text.encode("utf-8"))
-
 
 def changed_settings(out: Path, settings: dict) -> list[str] | None:
     """The settings that differ from those ``out/settings.json`` records, or None when it records none.

@@ -261,6 +261,19 @@ def spectrum_frequencies(samples: int, fs: float = 100.0, fmax: float | None = N
     return frequencies if fmax is None else frequencies[frequencies <= fmax]
 
 
+def view_names(views) -> tuple[str, ...]:
+    """``views`` (one name or several) as a tuple of names from ``VIEW_NAMES``, checked.
+
+    Raises:
+        ValueError: a name that is not a view, with the names to choose from.
+    """
+    views = (views,) if isinstance(views, str) else tuple(views)
+    unknown = [name for name in views if name not in VIEW_NAMES]
+    if unknown:
+        raise ValueError(f"unknown views {unknown}; choose from {VIEW_NAMES}")
+    return views
+
+
 def make_views(
     signals, *, fs: float = 100.0, views=VIEW_NAMES, **options
 ) -> dict[str, np.ndarray]:
@@ -281,11 +294,7 @@ def make_views(
         {view name: float32 array}: time (n, samples, leads), scalogram (n, height, width,
         leads), spectrum (n, bins, leads).
     """
-    if isinstance(views, str):
-        views = (views,)
-    unknown = [name for name in views if name not in VIEW_NAMES]
-    if unknown:
-        raise ValueError(f"unknown views {unknown}; choose from {VIEW_NAMES}")
+    views = view_names(views)
     stray = [name for name in options if name not in views]
     if stray:
         raise ValueError(

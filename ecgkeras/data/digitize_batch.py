@@ -8,8 +8,6 @@ and ``ecgkeras.data.mendeley.load_mendeley`` (the real data set) both use it and
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 import warnings
 import zipfile
@@ -20,6 +18,7 @@ import numpy as np
 from PIL import Image
 
 from ecgkeras import config
+from ecgkeras.atomic import atomic_file
 from ecgkeras.data.dataset import IMAGE_SUFFIXES, LEAD_NAMES, channels_last, class_from_folder
 from ecgkeras.data.digitize import digitize_report, digitizer_version, load_image
 from ecgkeras.data.image_file import SKIP_UNREADABLE_FILE, SKIP_UNREADABLE_IMAGE, file_md5
@@ -239,13 +238,8 @@ def _read_cache_entry(entry: Path):
 
 def _write_cache_entry(entry: Path, signals) -> None:
     leads, rhythm, coverage = signals
-    handle, temporary = tempfile.mkstemp(prefix=f".{entry.name}.", suffix=".partial", dir=entry.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            np.savez(file, leads=leads, rhythm=rhythm, coverage=coverage)
-        os.replace(temporary, entry)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
+    with atomic_file(entry) as file:
+        np.savez(file, leads=leads, rhythm=rhythm, coverage=coverage)
 
 
 def digitize_paths(
