@@ -178,12 +178,7 @@ def index_class_folders(root, *, near_duplicate_bits: int = NEAR_DUPLICATE_BITS,
     if conflicts not in CONFLICT_POLICIES:
         raise ValueError(f"conflicts must be one of {list(CONFLICT_POLICIES)}, got {conflicts!r}")
     scan = scan_class_folders(root)
-    skipped, kinds = list(scan.skipped), dict(scan.skip_counts)
-
-    def skip(path, reason: str, kind: str) -> None:
-        skipped.append((str(path), reason))
-        kinds[kind] = kinds.get(kind, 0) + 1
-
+    skip = scan.skip  # what the index leaves out is recorded with what the scan left out
     readable = []
     for path, label in scan.images:
         try:
@@ -217,9 +212,9 @@ def index_class_folders(root, *, near_duplicate_bits: int = NEAR_DUPLICATE_BITS,
         md5.append(digest)
         prints.append(print_of[digest])
     if not files:
-        raise ValueError(f"{root}: no readable image in any class folder; skipped: {skipped}")
+        raise ValueError(f"{root}: no readable image in any class folder; skipped: {scan.skipped}")
     fingerprints = np.array(prints, dtype=np.uint8)
-    outside = kinds.get(SKIP_OUTSIDE_CLASS_FOLDERS, 0)
+    outside = scan.skip_counts.get(SKIP_OUTSIDE_CLASS_FOLDERS, 0)
     return ImageIndex(
         root=str(root),
         files=files,
@@ -227,9 +222,9 @@ def index_class_folders(root, *, near_duplicate_bits: int = NEAR_DUPLICATE_BITS,
         md5=md5,
         fingerprints=fingerprints,
         groups=group_copies(md5, fingerprints, near_duplicate_bits),
-        skipped=skipped,
+        skipped=scan.skipped,
         found=len(scan.images) + outside,
-        skip_counts=kinds,
+        skip_counts=scan.skip_counts,
         unknown_folders=scan.unknown_folders,
     )
 
