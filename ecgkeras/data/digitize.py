@@ -52,6 +52,7 @@ from ecgkeras.data.digitize_page import (  # noqa: F401  (re-exported: the steps
     PageGeometry,
     find_grid_area,
     find_grid_pitch,
+    find_pulse_axis,
     find_rows,
     find_time_axis,
     lead_boxes,
@@ -65,6 +66,7 @@ from ecgkeras.data.digitize_trace import (  # noqa: F401  (re-exported: the step
     LOST_FRACTION,
     LOST_SECONDS,
     TRACE_DARKNESS,
+    darkness_of,
     pen_core,
     run_centres,
     to_samples,
@@ -217,7 +219,7 @@ def study_signal(image, samples: int = 1000, threshold: float = 128.0) -> np.nda
 
 
 def read_box(
-    runs, darkness: np.ndarray, core: np.ndarray, box, n_samples: int, page: PageGeometry
+    runs, darkness: np.ndarray, core: np.ndarray, box, n_samples: int, page: PageGeometry, row: int | None = None
 ) -> tuple[np.ndarray, float]:
     """Digitize one box: follow its trace, find its centre line, sample it.
 
@@ -228,6 +230,7 @@ def read_box(
         box: ``(name, baseline, start, width)`` from ``lead_boxes``.
         n_samples: samples to return.
         page: the measured geometry.
+        row: the box's row (0-3), for its 0 mV level (``page.zero_levels``); None: the median.
 
     Returns:
         ``(samples, coverage)``: float32 (n_samples,) in mV, and the fraction of the box's
@@ -248,7 +251,8 @@ def read_box(
             f"(need {MIN_COVERAGE:.0%}); is this a 12-lead report in the standard layout?"
         )
     positions = start + np.arange(n_samples) * width / n_samples - 0.5 - first
-    return to_samples(rows, positions, baseline, page.px_per_mm), coverage
+    zero_level = None if page.zero_levels is None or row is None else page.zero_levels[row]
+    return to_samples(rows, positions, baseline, page.px_per_mm, zero_level), coverage
 
 
 def digitize_report(image, *, samples_per_lead: int = 250, rhythm_samples: int = 1000) -> DigitizedReport:
@@ -295,6 +299,10 @@ def measure_page(gray: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, tuple,
     mask, runs, separators = remove_separators(mask, vertical_runs(mask))
     thickness = trace_thickness(runs)
     baselines = find_rows(mask)
+    if len(separators) == 0:
+        page = find_pulse_axis(gray, mask, runs, baselines, thickness)
+        if page is not None:
+            return mask, runs, page
     row_spacing = float(np.median(np.diff(baselines)))
     x_start, px_per_second = find_time_axis(mask, baselines[-1], row_spacing, thickness, separators)
     px_per_mm = find_grid_pitch(gray, mask, px_per_second)
@@ -304,22 +312,23 @@ def measure_page(gray: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, tuple,
 def _digitize(rgb: np.ndarray, source: str, samples_per_lead: int, rhythm_samples: int) -> DigitizedReport:
     gray = to_gray(rgb)
     top, bottom, left, right = find_grid_area(gray)
-    gray = gray[top:bottom, left:right]
-    mask = trace_mask(gray)
+    gray, rgb = gray[top:bottom, left:right], rgb[top:bottom, left:right]
+    mask = trace_mask(gray, rgb)
     if not mask.any():
         raise ValueError("no dark trace pixels found on the grid; is this an ECG report?")
     mask, runs, page = measure_page(gray, mask)
     core = pen_core(mask, page.thickness)
-    darkness = np.clip(np.median(gray[::4, ::4]) - gray.astype(np.float32), 0, None)
+    darkness = darkness_of(gray)
 
     leads = np.zeros((len(LEAD_NAMES), samples_per_lead), dtype=np.float32)
     coverage = np.zeros(len(LEAD_NAMES) + 1, dtype=np.float32)
     for box in lead_boxes(page):
+        row = int(np.flatnonzero(page.baselines == box[1])[0])
         if box[0] == "rhythm":
-            rhythm, coverage[-1] = read_box(runs, darkness, core, box, rhythm_samples, page)
+            rhythm, coverage[-1] = read_box(runs, darkness, core, box, rhythm_samples, page, row)
         else:
             index = LEAD_NAMES.index(box[0])
-            leads[index], coverage[index] = read_box(runs, darkness, core, box, samples_per_lead, page)
+            leads[index], coverage[index] = read_box(runs, darkness, core, box, samples_per_lead, page, row)
     return DigitizedReport(
         leads=leads,
         rhythm=rhythm,

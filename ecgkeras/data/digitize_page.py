@@ -16,12 +16,16 @@ from scipy import ndimage
 from scipy.signal import find_peaks
 
 from ecgkeras.data.dataset import LEAD_SECONDS, MM_PER_SECOND, REPORT_LAYOUT, RHYTHM_SECONDS
+from ecgkeras.data.digitize_pulse import PULSE_HEIGHT_MM, find_pulse
+from ecgkeras.data.digitize_trace import darkness_of
 
 #: A pixel belongs to the paper when it is at least this bright, relative to the paper colour.
 PAPER_BRIGHTNESS = 0.85
 #: A pixel column whose single dark run is longer than this fraction of the grid height is a
 #: lead separator (no QRS complex is that tall).
 SEPARATOR_FRACTION = 0.35
+#: A row of trace holds trace pixels in at least this fraction of the grid area's columns.
+ROW_FILL = 0.5
 
 
 @dataclass
@@ -35,6 +39,11 @@ class PageGeometry:
         x_start: x of time 0 (pixel column c spans x = c..c+1).
         px_per_second: horizontal scale (25 mm/s).
         px_per_mm: the grid pitch (vertical scale: 10 mm/mV).
+        row_starts: float (4,) x of time 0 in each row, where the rows start apart (from their
+            calibration pulses); None: every row starts at ``x_start``.
+        zero_levels: float (4,) row of 0 mV in each row (a pulse's foot), NaN where unknown;
+            None: each lead's median is taken as 0 mV.
+        pulses: the calibration pulse of each row (``CalibrationPulse`` or None), when looked for.
     """
 
     baselines: np.ndarray
@@ -43,6 +52,9 @@ class PageGeometry:
     x_start: float
     px_per_second: float
     px_per_mm: float
+    row_starts: np.ndarray | None = None
+    zero_levels: np.ndarray | None = None
+    pulses: tuple | None = None
 
 
 def find_grid_area(gray: np.ndarray) -> tuple[int, int, int, int]:
@@ -121,7 +133,9 @@ def find_rows(mask: np.ndarray) -> np.ndarray:
     """Baselines of the four trace rows (three rows of leads, then the rhythm strip).
 
     Flat stretches of trace make the count of trace pixels per pixel row peak at each
-    baseline; the four strongest peaks, top to bottom, are the rows.
+    baseline; the four strongest peaks, top to bottom, are the rows. A peak is a trace row only
+    when the band around it (a sixteenth of the area's height) holds trace pixels in at least
+    ``ROW_FILL`` of the columns: a line of printed text (a header, a footer) does not.
 
     Args:
         mask: bool (H, W) trace pixels without separators.
@@ -131,6 +145,9 @@ def find_rows(mask: np.ndarray) -> np.ndarray:
     """
     profile = ndimage.uniform_filter1d(mask.sum(axis=1).astype(np.float64), size=3)
     peaks, properties = find_peaks(profile, distance=max(1, mask.shape[0] // 8), prominence=1)
+    band = max(1, mask.shape[0] // 32)
+    filled = [mask[max(0, peak - band) : peak + band + 1].any(axis=0).mean() >= ROW_FILL for peak in peaks]
+    peaks, properties = peaks[filled], {"prominences": properties["prominences"][filled]}
     if len(peaks) < len(REPORT_LAYOUT) + 1:
         raise ValueError(
             f"found {len(peaks)} rows of trace, expected {len(REPORT_LAYOUT) + 1} (three rows of "
@@ -179,6 +196,58 @@ def find_time_axis(
         box_px, intercept = np.polyfit(np.arange(1, len(expected) + 1), separators, 1)
         return float(intercept), float(box_px / LEAD_SECONDS)
     return float(x_start), float(px_per_second)
+
+
+def find_pulse_axis(
+    gray: np.ndarray, mask: np.ndarray, runs, baselines: np.ndarray, thickness: float
+) -> PageGeometry | None:
+    """The page's geometry from the rows' calibration pulses, or None where no row has one.
+
+    Used where no lead separators are printed (``find_time_axis`` uses those). The pulses'
+    height (10 mm) gives a first estimate of the millimetre, which ``find_grid_pitch`` refines on
+    the grid; the time scale is then 25 mm/s of that pitch, not a trace's extent. Each row's
+    t = 0 is where its pulse falls when the trace leaves the pulse there (joined, as
+    ecg-image-kit draws it), else the row's first trace column after a free-standing pulse, or
+    before a pulse printed at the row's end; its 0 mV level is the pulse's foot.
+
+    Args:
+        gray: uint8 (H, W) brightness of the grid area.
+        mask: bool (H, W) its trace pixels without separators; runs: their ``vertical_runs``.
+        baselines: float (4,) from ``find_rows``; thickness: the trace's, px.
+
+    Returns:
+        a ``PageGeometry`` with ``row_starts``, ``zero_levels`` and ``pulses``, or None.
+    """
+    row_spacing = float(np.median(np.diff(baselines)))
+    darkness = darkness_of(gray)
+    pulses = tuple(find_pulse(runs, darkness, baseline, row_spacing, thickness) for baseline in baselines)
+    found = [pulse for pulse in pulses if pulse is not None]
+    if not found:
+        return None
+    guess = float(np.median([pulse.height for pulse in found])) / PULSE_HEIGHT_MM
+    px_per_mm = find_grid_pitch(gray, mask, MM_PER_SECOND * guess)
+    starts = [_row_start(runs, baseline, row_spacing, thickness, pulse) for baseline, pulse in zip(baselines, pulses)]
+    zero_levels = np.array([np.nan if pulse is None else pulse.foot for pulse in pulses])
+    return PageGeometry(
+        baselines, row_spacing, thickness, float(starts[-1]), MM_PER_SECOND * px_per_mm, px_per_mm,
+        row_starts=np.array(starts), zero_levels=zero_levels, pulses=pulses,
+    )
+
+
+def _row_start(runs, baseline: float, row_spacing: float, thickness: float, pulse) -> float:
+    """x of time 0 in one row: its pulse's fall when the trace leaves from there, else its first
+    trace column (after a pulse at the start), plus half a pen width (where the ink of the first
+    sample ends)."""
+    columns, tops, bottoms = runs
+    occupied = np.unique(columns[np.abs((tops + bottoms) / 2 - baseline) <= row_spacing / 2])
+    if pulse is not None and pulse.at_start:
+        after = occupied[occupied > pulse.fall + thickness]
+        if len(after) and after[0] <= pulse.fall + 2 * thickness:
+            return pulse.fall
+        occupied = after
+    if len(occupied) == 0:
+        raise ValueError("a row holds no trace after its calibration pulse; is this a 12-lead report?")
+    return float(occupied[0] + thickness / 2)
 
 
 def find_grid_pitch(gray: np.ndarray, mask: np.ndarray, px_per_second: float) -> float:
@@ -232,10 +301,11 @@ def lead_boxes(page: PageGeometry) -> list[tuple[str, float, float, float]]:
         strip), its baseline row, the x of its first sample and its width, all in px.
     """
     box_px = LEAD_SECONDS * page.px_per_second
+    starts = np.full(len(page.baselines), page.x_start) if page.row_starts is None else page.row_starts
     boxes = [
-        (name, page.baselines[r], page.x_start + c * box_px, box_px)
+        (name, page.baselines[r], starts[r] + c * box_px, box_px)
         for r, names in enumerate(REPORT_LAYOUT)
         for c, name in enumerate(names)
     ]
-    boxes.append(("rhythm", page.baselines[-1], page.x_start, RHYTHM_SECONDS * page.px_per_second))
+    boxes.append(("rhythm", page.baselines[-1], starts[-1], RHYTHM_SECONDS * page.px_per_second))
     return boxes

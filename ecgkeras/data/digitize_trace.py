@@ -26,25 +26,106 @@ LABEL_GAP = 1.5
 #: been lost to another row's trace (QRS complexes reach that far only briefly).
 LOST_FRACTION = 0.75
 LOST_SECONDS = 0.1
+#: A dark colour within this many levels (0-255, per channel) of a grid line's colour is grid.
+GRID_COLOUR_TOLERANCE = 12
+#: ... when it fills at least this many separate pixel columns or rows (``grid_colours``),
+GRID_LINES = 10
+#: ... among this many most common dark colours.
+GRID_CANDIDATES = 4
 
 
-def trace_mask(gray: np.ndarray) -> np.ndarray:
-    """Trace pixels bool (H, W) of a grid area: dark pixels, small specks removed.
+def trace_mask(gray: np.ndarray, rgb: np.ndarray | None = None) -> np.ndarray:
+    """Trace pixels bool (H, W) of a grid area: dark pixels, grid lines and small specks removed.
 
-    The pink grid is much lighter than the near-black trace, so a threshold relative to the
-    paper colour removes it; dropping connected pieces smaller than about 1 mm^2 (judged from
-    the area's height, about 150 mm) removes grid dots and JPEG noise that survive.
+    A pink grid is much lighter than the near-black trace, so a threshold relative to the
+    paper colour removes it. A darker grid (red, or of any colour, as other printers draw it)
+    is removed by its colour when ``rgb`` is given (``grid_colours``, ``grid_pixels``).
+    Dropping connected pieces smaller than about 1 mm^2 (judged from the area's height, about
+    150 mm) removes grid dots, crossings of grid lines and JPEG noise that survive.
 
     Args:
         gray: uint8 (H, W) brightness 0-255 of the grid area.
+        rgb: uint8 (H, W, 3) the same area in colour, or None (brightness only).
     """
     dark = gray < TRACE_DARKNESS * np.median(gray[::4, ::4])
+    if rgb is not None:
+        colours = grid_colours(rgb, dark)
+        if colours:
+            dark &= ~grid_pixels(rgb, dark, colours)
     pieces, count = ndimage.label(dark, structure=np.ones((3, 3)))
     sizes = np.bincount(pieces.ravel(), minlength=count + 1)
     min_size = max(4.0, (gray.shape[0] / 150.0) ** 2)
     keep = sizes >= min_size
     keep[0] = False
     return keep[pieces]
+
+
+def grid_colours(rgb: np.ndarray, dark: np.ndarray) -> list[np.ndarray]:
+    """The colours of dark grid lines: dark colours that draw long straight lines.
+
+    The most common dark colours (binned to 16 levels per channel) are candidates; one is a
+    grid colour when its pixels (within ``GRID_COLOUR_TOLERANCE`` per channel) fill at least
+    40 % of ``GRID_LINES`` or more separate pixel columns, or rows: a grid's lines run across the
+    page every few millimetres; a trace, a label or a lead separator never does that.
+
+    Args:
+        rgb: uint8 (H, W, 3) the grid area.
+        dark: bool (H, W) its dark pixels.
+
+    Returns:
+        float (3,) RGB of each grid colour found (none on a light pink grid).
+    """
+    pixels = rgb[dark]
+    if len(pixels) == 0:
+        return []
+    binned = (pixels // 16).astype(np.int32) @ np.array([256, 16, 1])
+    counts = np.bincount(binned, minlength=4096)
+    colours = []
+    for candidate in np.argsort(-counts)[:GRID_CANDIDATES]:
+        if counts[candidate] < 0.001 * dark.size:
+            break
+        colour = pixels[binned == candidate].astype(np.float64).mean(axis=0)
+        near = dark & (np.abs(rgb.astype(np.int16) - colour).max(axis=-1) <= GRID_COLOUR_TOLERANCE)
+        if max(_line_count(near.mean(axis=0)), _line_count(near.mean(axis=1))) >= GRID_LINES:
+            colours.append(colour)
+    return colours
+
+
+def _line_count(fractions: np.ndarray) -> int:
+    """How many separate stretches of a profile reach 40 % (lines one or more px wide count once)."""
+    full = np.concatenate(([False], fractions >= 0.4, [False])).astype(np.int8)
+    return int(np.sum(np.diff(full) == 1))
+
+
+def grid_pixels(rgb: np.ndarray, dark: np.ndarray, colours) -> np.ndarray:
+    """Dark pixels of a grid colour, or of its blend with the paper (anti-aliased line edges).
+
+    A pixel belongs to the grid when its colour lies within ``GRID_COLOUR_TOLERANCE`` (RGB
+    distance) of the straight segment from the paper colour to a grid colour. The trace is
+    drawn over the grid, so where they cross the pixel has the trace's colour and stays.
+
+    Args:
+        rgb: uint8 (H, W, 3); dark: bool (H, W); colours: from ``grid_colours``.
+
+    Returns:
+        bool (H, W).
+    """
+    pixels = rgb[dark].astype(np.float64)
+    paper = np.median(rgb[::4, ::4].reshape(-1, 3), axis=0)
+    on_grid = np.zeros(len(pixels), dtype=bool)
+    for colour in colours:
+        direction = colour - paper
+        share = np.clip((pixels - paper) @ direction / max(direction @ direction, 1e-9), 0, 1)
+        distance = np.linalg.norm(pixels - paper - share[:, None] * direction, axis=1)
+        on_grid |= distance <= GRID_COLOUR_TOLERANCE
+    grid = np.zeros(dark.shape, dtype=bool)
+    grid[dark] = on_grid
+    return grid
+
+
+def darkness_of(gray: np.ndarray) -> np.ndarray:
+    """float32 (H, W): how much darker than the paper (the median brightness) each pixel is, >= 0."""
+    return np.clip(np.median(gray[::4, ::4]) - gray.astype(np.float32), 0, None)
 
 
 def vertical_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -255,16 +336,21 @@ def trace_rows(
     return np.where(label, np.fmax(rows, bottoms - half), rows)
 
 
-def to_samples(rows: np.ndarray, positions: np.ndarray, baseline: float, px_per_mm: float) -> np.ndarray:
-    """A box's trace rows (one per pixel column) to samples in mV with median 0.
+def to_samples(
+    rows: np.ndarray, positions: np.ndarray, baseline: float, px_per_mm: float, zero_level: float | None = None
+) -> np.ndarray:
+    """A box's trace rows (one per pixel column) to samples in mV.
 
-    Gaps are filled by linear interpolation; up on the paper is positive; 10 mm is 1 mV.
+    Gaps are filled by linear interpolation; up on the paper is positive; 10 mm is 1 mV. The
+    0 mV level is ``zero_level`` where the page shows it (a calibration pulse's foot), else the
+    lead's median.
 
     Args:
         rows: float (columns,) trace row per pixel column, px, NaN in gaps.
         positions: float (samples,) where each sample lies, in units of the columns of ``rows``.
         baseline: the row's baseline, px.
         px_per_mm: grid pitch.
+        zero_level: row (px) of 0 mV, or None (NaN also): the lead's median is 0 mV.
 
     Returns:
         float32 (samples,) in mV.
@@ -273,4 +359,6 @@ def to_samples(rows: np.ndarray, positions: np.ndarray, baseline: float, px_per_
     found = ~np.isnan(rows)
     filled = np.interp(columns, columns[found], rows[found])
     samples = (baseline - np.interp(positions, columns, filled)) / (MM_PER_MV * px_per_mm)
-    return (samples - np.median(samples)).astype(np.float32)
+    if zero_level is None or np.isnan(zero_level):
+        return (samples - np.median(samples)).astype(np.float32)
+    return (samples - (baseline - zero_level) / (MM_PER_MV * px_per_mm)).astype(np.float32)

@@ -1,0 +1,136 @@
+"""How good is a digitized report? The PhysioNet Challenge 2024 scores, per printed lead (chapter 1).
+
+The George B. Moody PhysioNet Challenge 2024 ("Digitization and Classification of ECG Images")
+scores a digitized lead x̂ against the true samples x of the window the image shows with a
+signal-to-noise ratio, SNR = 10 log10(Σx² / Σ(x̂ − x)²) in dB: no time alignment and no offset
+removal, NaN counted as 0, and a lead that is not returned counts as zeros (0 dB). Beside it:
+the SNR after removing each lead's mean (a constant offset is cheap to lose and costly in the
+Challenge SNR) and Pearson r.
+
+A standard report prints 13 windows: the 12 leads of ``REPORT_LAYOUT`` for 2.5 s each (column c
+shows seconds 2.5c..2.5(c+1)) and the 10 s rhythm strip (``RHYTHM_LEAD``, lead II). Each is
+scored on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ecgkeras.data.dataset import LEAD_NAMES, LEAD_SECONDS, REPORT_LAYOUT, RHYTHM_SECONDS
+
+#: The lead the rhythm strip of a standard report repeats (and of ``digitize_report``'s ``rhythm``).
+RHYTHM_LEAD = "II"
+
+
+@dataclass(frozen=True)
+class PrintedLead:
+    """One window of a report: lead ``name`` printed from ``start`` to ``stop`` seconds."""
+
+    name: str
+    start: float
+    stop: float
+    rhythm: bool = False
+
+
+def standard_windows() -> list[PrintedLead]:
+    """The 13 printed windows of the standard layout: the 3 x 4 leads, then the rhythm strip."""
+    windows = [
+        PrintedLead(name, column * LEAD_SECONDS, (column + 1) * LEAD_SECONDS)
+        for names in REPORT_LAYOUT
+        for column, name in enumerate(names)
+    ]
+    return windows + [PrintedLead(RHYTHM_LEAD, 0.0, RHYTHM_SECONDS, rhythm=True)]
+
+
+def challenge_snr(truth, digitized) -> float:
+    """The Challenge's SNR in dB of one lead: 10 log10(Σx² / Σ(x̂ − x)²).
+
+    Args:
+        truth: float (samples,) the true signal x, mV.
+        digitized: float (samples,) or None: x̂ on the same sample times; NaN counts as 0,
+            None (a lead not returned) as all zeros, which scores 0 dB.
+
+    Returns:
+        dB; +inf for a perfect copy, 0 when the error is as large as the signal.
+    """
+    truth = np.asarray(truth, dtype=np.float64)
+    digitized = np.zeros_like(truth) if digitized is None else np.nan_to_num(np.asarray(digitized, np.float64))
+    if digitized.shape != truth.shape:
+        raise ValueError(f"digitized has shape {digitized.shape}, truth {truth.shape}; resample first")
+    signal, noise = float(np.sum(truth**2)), float(np.sum((digitized - truth) ** 2))
+    if noise == 0:
+        return float("inf")
+    if signal == 0:
+        return float("-inf")
+    return float(10 * np.log10(signal / noise))
+
+
+def pearson_r(truth, digitized) -> float:
+    """Pearson r of two equal-length leads; NaN where either is constant."""
+    truth, digitized = np.asarray(truth, np.float64), np.nan_to_num(np.asarray(digitized, np.float64))
+    if truth.std() == 0 or digitized.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(truth, digitized)[0, 1])
+
+
+def resample(lead, samples: int) -> np.ndarray:
+    """A lead sampled evenly over its window, resampled (linear interpolation) to ``samples`` points
+    over the same window: sample i of n lies at i/n of the window, as ``digitize_report`` samples."""
+    lead = np.asarray(lead, dtype=np.float64)
+    if len(lead) == samples:
+        return lead
+    return np.interp(np.arange(samples) / samples, np.arange(len(lead)) / len(lead), lead)
+
+
+@dataclass
+class LeadScores:
+    """Scores of every printed window of one or more reports (arrays of equal length).
+
+    Attributes:
+        snr: float (windows,) Challenge SNR in dB (0 for a lead not returned).
+        snr_offset_free: float (windows,) SNR after removing each lead's and truth's mean.
+        r: float (windows,) Pearson r (NaN for a lead not returned).
+        names: lead name of each window (``"II rhythm"`` for the strip).
+    """
+
+    snr: np.ndarray
+    snr_offset_free: np.ndarray
+    r: np.ndarray
+    names: list[str]
+
+
+def score_report(leads, rhythm, truth, fs: float, windows: list[PrintedLead] | None = None) -> LeadScores:
+    """Score one digitized report against the true 12-lead signal, the Challenge way.
+
+    Args:
+        leads: float (12, samples_per_lead) mV in ``LEAD_NAMES`` order, each over its 2.5 s
+            window (``DigitizedReport.leads``), or None for a refused image (every window 0 dB).
+        rhythm: float (rhythm_samples,) mV over 10 s, or None.
+        truth: float (12, >= 10 s * fs) the true signals in mV, ``LEAD_NAMES`` order.
+        fs: sampling rate of ``truth`` in Hz (500 in the Challenge); each digitized window is
+            resampled to it.
+        windows: the printed windows (default ``standard_windows()``).
+
+    Returns:
+        ``LeadScores`` with one entry per window.
+    """
+    truth = np.asarray(truth, dtype=np.float64)
+    windows = standard_windows() if windows is None else windows
+    snr, offset_free, r, names = [], [], [], []
+    for window in windows:
+        first, stop = int(round(window.start * fs)), int(round(window.stop * fs))
+        if stop > truth.shape[1]:
+            raise ValueError(f"truth holds {truth.shape[1] / fs:.2f} s, the {window.name} window ends at {window.stop} s")
+        x = truth[LEAD_NAMES.index(window.name), first:stop]
+        digitized = rhythm if window.rhythm else (None if leads is None else leads[LEAD_NAMES.index(window.name)])
+        names.append(f"{window.name} rhythm" if window.rhythm else window.name)
+        if digitized is None:
+            snr.append(0.0), offset_free.append(0.0), r.append(np.nan)
+            continue
+        x_hat = resample(digitized, len(x))
+        snr.append(challenge_snr(x, x_hat))
+        offset_free.append(challenge_snr(x - x.mean(), x_hat - x_hat.mean()))
+        r.append(pearson_r(x, x_hat))
+    return LeadScores(np.array(snr), np.array(offset_free), np.array(r), names)
