@@ -18,6 +18,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 
 def _sizes() -> str:
     """The synthetic data's default sizes for the help texts, from ``config.SYNTHETIC_SIZE``."""
@@ -33,7 +35,7 @@ def _digitize(args) -> int:
     if missing:
         raise SystemExit(f"ecgkeras digitize: no such file or folder: {', '.join(missing)}")
     out = _writable_npz(args.out)  # checked before the work, not after it
-    result = digitize_paths(args.paths, progress=True)
+    result = digitize_paths(args.paths, progress=True, keep_poor=args.keep_poor)
     if result.skipped:
         print(f"skipped {len(result.skipped)} file(s):")
         for file, reason in result.skipped:
@@ -42,7 +44,9 @@ def _digitize(args) -> int:
         raise SystemExit(f"ecgkeras digitize: no image could be digitized ({len(result.skipped)} skipped, "
                          f"reasons above); nothing written to {out}")
     result.save(out)
-    print(f"wrote {len(result.files)} signals to {out}")
+    print(f"wrote {len(result.files)} signals to {out}, with each image's quality score (median "
+          f"{np.median(result.quality):.1f} dB, lowest {np.min(result.quality):.1f} dB: the SNR estimated from the "
+          "leads' agreement with each other)")
     return 0
 
 
@@ -243,6 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
     digitize = commands.add_parser("digitize", help="report images -> signals (.npz)")
     digitize.add_argument("paths", nargs="+", help="images or folders (class = folder name)")
     digitize.add_argument("--out", required=True, help="output .npz file")
+    digitize.add_argument("--keep-poor", action="store_true",
+                          help="keep images that read too poorly to trust (a warning each) instead of skipping them")
     digitize.set_defaults(run=_digitize)
 
     duplicates = commands.add_parser("duplicates", help="report exact and re-encoded duplicates")

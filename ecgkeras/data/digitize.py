@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +46,8 @@ from ecgkeras.data.dataset import (  # noqa: F401  (MM_PER_SECOND, MM_PER_MV re-
     MM_PER_MV,
     MM_PER_SECOND,
 )
+from ecgkeras.data.digitize_pulse import PULSE_HEIGHT_MM
+from ecgkeras.data.digitize_quality import MIN_QUALITY, DigitizeQuality, measure_quality
 from ecgkeras.data.image_file import open_image
 from ecgkeras.data.digitize_page import (  # noqa: F401  (re-exported: the steps of chapter 1)
     PAPER_BRIGHTNESS,
@@ -84,6 +87,8 @@ MIN_COVERAGE = 0.5
 DIGITIZER_MODULES = (
     "ecgkeras.data.dataset",
     "ecgkeras.data.digitize_page",
+    "ecgkeras.data.digitize_pulse",
+    "ecgkeras.data.digitize_quality",
     "ecgkeras.data.digitize_trace",
     "ecgkeras.data.image_file",
     "ecgkeras.data.digitize",
@@ -113,6 +118,11 @@ def digitizer_version() -> str:
     return digest.hexdigest()[:12]
 
 
+class PoorReadingError(ValueError):
+    """``digitize_report`` read the page, but the leads disagree too much with each other to trust
+    them (``ecgkeras.data.digitize_quality``); a ValueError, so code that catches those still does."""
+
+
 @dataclass
 class DigitizedReport:
     """One report image as signals.
@@ -126,6 +136,8 @@ class DigitizedReport:
         fs: sampling rate of ``leads`` and ``rhythm`` in Hz (samples_per_lead / 2.5).
         px_per_mm: the grid pitch found, in px per mm.
         source: the file name, or ``"<array>"`` / ``"<PIL image>"``.
+        quality: how well the leads agree with each other (``DigitizeQuality``; its ``score``
+            in dB decides whether ``digitize_report`` refuses the image).
     """
 
     leads: np.ndarray
@@ -134,6 +146,7 @@ class DigitizedReport:
     fs: float
     px_per_mm: float
     source: str
+    quality: DigitizeQuality | None = None
 
 
 def load_image(image) -> tuple[np.ndarray, str]:
@@ -255,23 +268,31 @@ def read_box(
     return to_samples(rows, positions, baseline, page.px_per_mm, zero_level), coverage
 
 
-def digitize_report(image, *, samples_per_lead: int = 250, rhythm_samples: int = 1000) -> DigitizedReport:
+def digitize_report(
+    image, *, samples_per_lead: int = 250, rhythm_samples: int = 1000, keep_poor: bool = False
+) -> DigitizedReport:
     """Digitize one 12-lead report image into 12 leads of 2.5 s and a 10 s rhythm strip.
 
     Chapter 1 builds it step by step; works at any resolution (the grid pitch sets the scale).
+    The result's ``quality`` measures how well the leads agree with each other
+    (``ecgkeras.data.digitize_quality``). A page that reads badly is read again turned by 180
+    degrees (a report scanned upside down), and kept turned when that reads better. An image
+    whose quality stays below ``MIN_QUALITY``, or whose calibration pulse is not 10 mm tall, is
+    refused with the reason, unless ``keep_poor``.
 
     Args:
         image: a path, a PIL image or a uint8 array (H, W, 3).
         samples_per_lead: samples of each 2.5 s lead (250 = 100 Hz).
         rhythm_samples: samples of the 10 s rhythm strip.
+        keep_poor: return a poor reading with a warning instead of refusing it.
 
     Returns:
         a ``DigitizedReport``.
 
     Raises:
         FileNotFoundError: the path does not exist.
-        ValueError: the file is not a readable image or does not look like a 12-lead report;
-            the message names the file and the step that failed.
+        ValueError: the file is not a readable image, does not look like a 12-lead report, or
+            reads too poorly to trust; the message names the file and what failed.
     """
     if samples_per_lead < 2 or rhythm_samples < 2:
         raise ValueError(
@@ -279,11 +300,32 @@ def digitize_report(image, *, samples_per_lead: int = 250, rhythm_samples: int =
             f"{samples_per_lead} and {rhythm_samples}"
         )
     rgb, source = load_image(image)
+    where = str(image) if isinstance(image, (str, Path)) else source
+    report, error = _try_digitize(rgb, source, samples_per_lead, rhythm_samples, turned=False)
+    if report is None or report.quality.score < MIN_QUALITY:
+        turned, _ = _try_digitize(rgb[::-1, ::-1], source, samples_per_lead, rhythm_samples, turned=True)
+        if turned is not None and (report is None or turned.quality.score > report.quality.score):
+            report = turned
+    if report is None:
+        raise ValueError(f"{where}: {error}") from error
+    problems = report.quality.problems()
+    if problems and not keep_poor:
+        raise PoorReadingError(
+            f"{where}: refused, it reads too poorly to trust: {'; '.join(problems)}. Is this a 12-lead "
+            "report in the standard layout at 25 mm/s and 10 mm/mV? keep_poor=True (ecgkeras digitize "
+            "--keep-poor) keeps it anyway"
+        )
+    if problems:
+        warnings.warn(f"{where}: kept although it reads poorly: {'; '.join(problems)}", stacklevel=2)
+    return report
+
+
+def _try_digitize(rgb, source, samples_per_lead, rhythm_samples, turned):
+    """``(report, None)``, or ``(None, the ValueError)`` where the page cannot be read."""
     try:
-        return _digitize(rgb, source, samples_per_lead, rhythm_samples)
+        return _digitize(rgb, source, samples_per_lead, rhythm_samples, turned), None
     except ValueError as err:
-        where = str(image) if isinstance(image, (str, Path)) else source
-        raise ValueError(f"{where}: {err}") from err
+        return None, err
 
 
 def measure_page(gray: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, tuple, PageGeometry]:
@@ -309,7 +351,9 @@ def measure_page(gray: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, tuple,
     return mask, runs, PageGeometry(baselines, row_spacing, thickness, x_start, px_per_second, px_per_mm)
 
 
-def _digitize(rgb: np.ndarray, source: str, samples_per_lead: int, rhythm_samples: int) -> DigitizedReport:
+def _digitize(
+    rgb: np.ndarray, source: str, samples_per_lead: int, rhythm_samples: int, turned: bool = False
+) -> DigitizedReport:
     gray = to_gray(rgb)
     top, bottom, left, right = find_grid_area(gray)
     gray, rgb = gray[top:bottom, left:right], rgb[top:bottom, left:right]
@@ -329,6 +373,8 @@ def _digitize(rgb: np.ndarray, source: str, samples_per_lead: int, rhythm_sample
         else:
             index = LEAD_NAMES.index(box[0])
             leads[index], coverage[index] = read_box(runs, darkness, core, box, samples_per_lead, page, row)
+    heights = [pulse.height for pulse in page.pulses or () if pulse is not None]
+    pulse_height = float(np.median(heights)) / (PULSE_HEIGHT_MM * page.px_per_mm) if heights else float("nan")
     return DigitizedReport(
         leads=leads,
         rhythm=rhythm,
@@ -336,6 +382,7 @@ def _digitize(rgb: np.ndarray, source: str, samples_per_lead: int, rhythm_sample
         fs=samples_per_lead / LEAD_SECONDS,
         px_per_mm=float(page.px_per_mm),
         source=source,
+        quality=measure_quality(leads, rhythm, pulse_height, turned),
     )
 
 

@@ -20,7 +20,7 @@ from PIL import Image
 from ecgkeras import config
 from ecgkeras.atomic import atomic_file
 from ecgkeras.data.dataset import IMAGE_SUFFIXES, LEAD_NAMES, channels_last, class_from_folder
-from ecgkeras.data.digitize import digitize_report, digitizer_version, load_image
+from ecgkeras.data.digitize import PoorReadingError, digitize_report, digitizer_version, load_image
 from ecgkeras.data.image_file import SKIP_UNREADABLE_FILE, SKIP_UNREADABLE_IMAGE, file_md5
 
 
@@ -34,7 +34,11 @@ class DigitizeResult:
         labels: int64 (n,) class index from the parent folder's name, -1 where it is not a class.
         files: the n file paths that were digitized.
         coverage: float32 (n, 13), see ``DigitizedReport.coverage``.
-        skipped: ``(file, reason)`` for every file that could not be digitized.
+        skipped: ``(file, reason)`` for every file that could not be digitized, or was refused
+            as reading too poorly (``ecgkeras.data.digitize_quality``).
+        quality: float32 (n,) each image's quality score in dB (``DigitizeQuality.score``:
+            the SNR estimated from the leads' agreement with each other); NaN where unknown
+            (a file written before it was measured).
     """
 
     leads: np.ndarray
@@ -43,6 +47,7 @@ class DigitizeResult:
     files: list[str]
     coverage: np.ndarray
     skipped: list[tuple[str, str]]
+    quality: np.ndarray | None = None
 
     @property
     def signals(self) -> np.ndarray:
@@ -59,6 +64,7 @@ class DigitizeResult:
             labels=self.labels,
             files=np.array(self.files, dtype=str),
             coverage=self.coverage,
+            quality=np.full(len(self.files), np.nan, np.float32) if self.quality is None else self.quality,
             skipped_files=np.array([file for file, _ in self.skipped], dtype=str),
             skipped_reasons=np.array([reason for _, reason in self.skipped], dtype=str),
         )
@@ -73,6 +79,7 @@ class DigitizeResult:
                 labels=stored["labels"],
                 files=stored["files"].tolist(),
                 coverage=stored["coverage"],
+                quality=stored["quality"] if "quality" in stored.files else None,
                 skipped=list(zip(stored["skipped_files"].tolist(), stored["skipped_reasons"].tolist())),
             )
 
@@ -103,6 +110,7 @@ def image_files(paths) -> list[Path]:
 #: How ``digitize_files`` groups its skips (``DigitizedFiles.skip_counts``), with ``SKIP_UNREADABLE_FILE``
 #: and ``SKIP_UNREADABLE_IMAGE`` of ``ecgkeras.data.image_file``.
 SKIP_NOT_A_REPORT = "not digitizable as a 12-lead report"
+SKIP_POOR_READING = "refused: reads too poorly to trust"
 
 
 @dataclass
@@ -110,8 +118,9 @@ class DigitizedFiles:
     """What :func:`digitize_files` made of a list of image files.
 
     Attributes:
-        signals: MD5 of a file's bytes -> ``(leads, rhythm, coverage)``: float32 (12,
-            samples_per_lead) and (rhythm_samples,) in mV, float32 (13,) (``DigitizedReport``).
+        signals: MD5 of a file's bytes -> ``(leads, rhythm, coverage, quality)``: float32 (12,
+            samples_per_lead) and (rhythm_samples,) in mV, float32 (13,), and the quality score
+            in dB (``DigitizedReport``).
         md5: file path -> MD5 of its bytes, for every file that could be read.
         digitized: the files whose signals are in ``signals``, in the order given.
         skipped: ``(file, reason)`` for every file that could not be digitized, in the order given.
@@ -119,7 +128,7 @@ class DigitizedFiles:
         from_cache: how many distinct images were read from the cache instead of digitized.
     """
 
-    signals: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+    signals: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, float]]
     md5: dict[str, str]
     digitized: list[str]
     skipped: list[tuple[str, str]]
@@ -129,7 +138,7 @@ class DigitizedFiles:
 
 def digitize_files(
     files, *, md5=None, samples_per_lead: int = 250, rhythm_samples: int = 1000, cache: bool = False,
-    progress: bool = False,
+    progress: bool = False, keep_poor: bool = False,
 ) -> DigitizedFiles:
     """The one batch loop: digitize every image of ``files``, each distinct file (MD5) once.
 
@@ -148,6 +157,8 @@ def digitize_files(
         samples_per_lead, rhythm_samples: as in ``digitize_report``.
         cache: read and write the cache of digitized signals.
         progress: print a line every 10 % of the distinct images.
+        keep_poor: keep an image that reads too poorly to trust (with a warning) instead of
+            skipping it (``SKIP_POOR_READING``); the cache is then not used at all.
     """
     files = [str(file) for file in files]
     if md5 is not None and len(md5) != len(files):
@@ -166,7 +177,7 @@ def digitize_files(
             digest_of[file] = file_md5(file)
         except OSError as err:
             skip(file, f"{file}: could not be read ({err.strerror or err})", SKIP_UNREADABLE_FILE)
-    store = cache_folder() if cache else None
+    store = cache_folder() if cache and not keep_poor else None
     if store is not None:
         store.mkdir(parents=True, exist_ok=True)
     first_file = {}
@@ -180,7 +191,7 @@ def digitize_files(
             signals[digest] = stored
             from_cache += 1
         else:
-            result, failure = _digitize_one(file, samples_per_lead, rhythm_samples)
+            result, failure = _digitize_one(file, samples_per_lead, rhythm_samples, keep_poor)
             if failure is not None:
                 failed[digest] = failure
             else:
@@ -201,17 +212,21 @@ def digitize_files(
     return DigitizedFiles(signals, digest_of, digitized, skipped, kinds, from_cache)
 
 
-def _digitize_one(file: str, samples_per_lead: int, rhythm_samples: int):
-    """``((leads, rhythm, coverage), None)`` of one file, or ``(None, (reason, kind))`` when it fails."""
+def _digitize_one(file: str, samples_per_lead: int, rhythm_samples: int, keep_poor: bool = False):
+    """``((leads, rhythm, coverage, quality), None)`` of one file, or ``(None, (reason, kind))`` when it
+    fails or is refused."""
     try:
         rgb, _ = load_image(file)
     except (ValueError, OSError) as err:
         return None, (str(err), SKIP_UNREADABLE_IMAGE)
     try:
-        report = digitize_report(rgb, samples_per_lead=samples_per_lead, rhythm_samples=rhythm_samples)
+        report = digitize_report(rgb, samples_per_lead=samples_per_lead, rhythm_samples=rhythm_samples,
+                                 keep_poor=keep_poor)
+    except PoorReadingError as err:
+        return None, (f"{file}: {str(err).removeprefix('<array>: ')}", SKIP_POOR_READING)
     except ValueError as err:
         return None, (f"{file}: {err.__cause__ or err}", SKIP_NOT_A_REPORT)
-    return (report.leads, report.rhythm, report.coverage), None
+    return (report.leads, report.rhythm, report.coverage, report.quality.score), None
 
 
 def cache_folder() -> Path:
@@ -228,7 +243,7 @@ def _read_cache_entry(entry: Path):
         return None
     try:
         with np.load(entry, allow_pickle=False) as stored:
-            return stored["leads"], stored["rhythm"], stored["coverage"]
+            return stored["leads"], stored["rhythm"], stored["coverage"], float(stored["quality"])
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
         warnings.warn(f"{entry}: broken cache entry of digitized signals ({type(err).__name__}: {err}); "
                       "deleted, the image is digitized again", stacklevel=3)
@@ -237,13 +252,14 @@ def _read_cache_entry(entry: Path):
 
 
 def _write_cache_entry(entry: Path, signals) -> None:
-    leads, rhythm, coverage = signals
+    leads, rhythm, coverage, quality = signals
     with atomic_file(entry) as file:
-        np.savez(file, leads=leads, rhythm=rhythm, coverage=coverage)
+        np.savez(file, leads=leads, rhythm=rhythm, coverage=coverage, quality=quality)
 
 
 def digitize_paths(
-    paths, *, samples_per_lead: int = 250, rhythm_samples: int = 1000, progress: bool = False
+    paths, *, samples_per_lead: int = 250, rhythm_samples: int = 1000, progress: bool = False,
+    keep_poor: bool = False,
 ) -> DigitizeResult:
     """Digitize every report image in ``paths`` (``ecgkeras digitize``); skip the ones that fail.
 
@@ -252,6 +268,7 @@ def digitize_paths(
             Each image's class is its parent folder's name (``class_from_folder``).
         samples_per_lead, rhythm_samples: as in ``digitize_report``.
         progress: print a line every 10 % of the files.
+        keep_poor: keep images that read too poorly to trust, with a warning each.
 
     Returns:
         a ``DigitizeResult``; files that could not be read are in ``skipped`` with the reason
@@ -259,7 +276,7 @@ def digitize_paths(
     """
     files = image_files(paths)
     batch = digitize_files(files, samples_per_lead=samples_per_lead, rhythm_samples=rhythm_samples,
-                           progress=progress)
+                           progress=progress, keep_poor=keep_poor)
     kept = batch.digitized
     rows = [batch.signals[batch.md5[file]] for file in kept]
     labels = [class_from_folder(Path(file).parent.name) for file in kept]
@@ -271,6 +288,7 @@ def digitize_paths(
         files=kept,
         coverage=np.array([row[2] for row in rows], dtype=np.float32).reshape(len(kept), len(LEAD_NAMES) + 1),
         skipped=batch.skipped,
+        quality=np.array([row[3] for row in rows], dtype=np.float32),
     )
 
 

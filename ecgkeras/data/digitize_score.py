@@ -14,7 +14,10 @@ scored on its own.
 
 from __future__ import annotations
 
+import json
+import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -134,3 +137,139 @@ def score_report(leads, rhythm, truth, fs: float, windows: list[PrintedLead] | N
         offset_free.append(challenge_snr(x - x.mean(), x_hat - x_hat.mean()))
         r.append(pearson_r(x, x_hat))
     return LeadScores(np.array(snr), np.array(offset_free), np.array(r), names)
+
+
+@dataclass
+class ImageScore:
+    """One image's scores, means over its printed windows (a refused image scores 0 dB).
+
+    Attributes:
+        setting: which set or drawing it belongs to (e.g. ``"red"``, ``"ecgkeras"``).
+        name: the record's name.
+        snr, snr_offset_free: mean Challenge SNR and offset-free SNR over the windows, dB.
+        r: median Pearson r over the windows (NaN when refused).
+        quality: the digitizer's own quality score, dB (NaN when the page could not be read).
+        refused: why the digitizer refused the image ("" when it did not).
+    """
+
+    setting: str
+    name: str
+    snr: float
+    snr_offset_free: float
+    r: float
+    quality: float
+    refused: str = ""
+
+
+def score_image(image, truth, fs: float, setting: str, name: str, windows=None) -> ImageScore:
+    """Digitize one image with ``digitize_report`` and score it against its true signals.
+
+    A refused image counts as returning no lead (0 dB); its quality is still measured (with
+    ``keep_poor``), so that the quality measure can be checked against the true error.
+
+    Args:
+        image: a path, PIL image or uint8 (H, W, 3) array of a report.
+        truth: float (12, >= 10 s * fs) mV, ``LEAD_NAMES`` order; fs: its rate in Hz.
+        setting, name: labels for the table.
+        windows: the printed windows (default: the standard layout).
+    """
+    from ecgkeras.data.digitize import digitize_report  # noqa: PLC0415  (digitize imports this module's users)
+
+    samples = int(round(LEAD_SECONDS * fs)), int(round(RHYTHM_SECONDS * fs))
+    try:
+        report = digitize_report(image, samples_per_lead=samples[0], rhythm_samples=samples[1])
+        refused = ""
+    except ValueError as error:
+        refused = str(error).split(": ", 1)[-1]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                report = digitize_report(image, samples_per_lead=samples[0], rhythm_samples=samples[1], keep_poor=True)
+        except ValueError:
+            report = None
+    quality = float("nan") if report is None else report.quality.score
+    if refused:
+        return ImageScore(setting, name, 0.0, 0.0, float("nan"), quality, refused)
+    scores = score_report(report.leads, report.rhythm, truth, fs, windows)
+    return ImageScore(
+        setting, name, float(scores.snr.mean()), float(scores.snr_offset_free.mean()), float(np.nanmedian(scores.r)), quality
+    )
+
+
+def score_development_set(folder, settings=None, names=None) -> list[ImageScore]:
+    """Score the digitizer on a development set laid out as ``../shared/data/ecg-image-kit-dev``.
+
+    The folder holds ``truth.npz`` (``signals`` (n, 12, samples) mV, ``fs``, ``ids``) and one
+    subfolder per setting with ``<id>.png`` and ``<id>.json`` (the leads each image prints:
+    ``lead_name``, ``start_sample``, ``end_sample``); the JSON is read for scoring only.
+
+    Args:
+        folder: the set's folder.
+        settings: subfolders to score (default: every subfolder).
+        names: record ids to score (default: all).
+
+    Returns:
+        one ``ImageScore`` per image, setting by setting.
+    """
+    folder = Path(folder)
+    truth_file = folder / "truth.npz"
+    if not truth_file.is_file():
+        raise FileNotFoundError(f"{truth_file}: no truth.npz; is {folder} a development set of report images?")
+    with np.load(truth_file) as truth:
+        signals, fs, ids = truth["signals"], float(truth["fs"]), [str(i) for i in truth["ids"]]
+    settings = settings or sorted(p.name for p in folder.iterdir() if p.is_dir())
+    scores = []
+    for setting in settings:
+        for index, name in enumerate(ids):
+            if names is not None and name not in names:
+                continue
+            image = folder / setting / f"{name}.png"
+            windows = _printed_windows(image.with_suffix(".json"), fs)
+            scores.append(score_image(image, signals[index], fs, setting, name, windows))
+    return scores
+
+
+def _printed_windows(layout_file: Path, fs: float) -> list[PrintedLead]:
+    """The windows an image's JSON says it prints; the 10 s one is the rhythm strip."""
+    leads = json.loads(layout_file.read_text())["leads"]
+    full = max(lead["end_sample"] - lead["start_sample"] for lead in leads)
+    return [
+        PrintedLead(lead["lead_name"], lead["start_sample"] / fs, lead["end_sample"] / fs,
+                    rhythm=lead["end_sample"] - lead["start_sample"] == full and full > LEAD_SECONDS * fs)
+        for lead in leads
+    ]
+
+
+def score_renderings(n: int = 24, seed: int = 0, width: int = 2213, height: int = 1572) -> list[ImageScore]:
+    """Score the digitizer on ``n`` synthetic ECGs drawn by ``ecgkeras``'s own renderer (the
+    Mendeley layout; ``ecgkeras.data.render.render_report``), seed by seed as the tests do."""
+    from ecgkeras.data.render import render_report  # noqa: PLC0415  (render imports matplotlib-free PIL only)
+    from ecgkeras.data.synthetic import make_signals  # noqa: PLC0415
+
+    signals, _ = make_signals(n, seed)
+    return [
+        score_image(render_report(signal, seed=seed * 1000 + i, width=width, height=height), signal, 100.0,
+                    "ecgkeras", f"synthetic {seed}:{i}")
+        for i, signal in enumerate(signals)
+    ]
+
+
+def score_table(scores: list[ImageScore], split=None) -> str:
+    """A markdown table per setting (and per group of ``split``: name -> group) of the means:
+    Challenge SNR, offset-free SNR, median r over accepted images, images refused."""
+    groups = {}
+    for score in scores:
+        group = split(score.name) if split else ""
+        groups.setdefault((score.setting, group), []).append(score)
+    lines = [
+        "| setting | images | Challenge SNR (dB) | offset-free SNR (dB) | median r | refused |",
+        "|---|---|---|---|---|---|",
+    ]
+    for (setting, group), members in groups.items():
+        accepted = [s.r for s in members if not s.refused]
+        r = f"{np.median(accepted):.3f}" if accepted else "-"
+        lines.append(
+            f"| {setting}{f' ({group})' if group else ''} | {len(members)} | {np.mean([s.snr for s in members]):.1f} | "
+            f"{np.mean([s.snr_offset_free for s in members]):.1f} | {r} | {sum(bool(s.refused) for s in members)} |"
+        )
+    return "\n".join(lines)

@@ -28,8 +28,8 @@ LOST_FRACTION = 0.75
 LOST_SECONDS = 0.1
 #: A dark colour within this many levels (0-255, per channel) of a grid line's colour is grid.
 GRID_COLOUR_TOLERANCE = 12
-#: ... when it fills at least this many separate pixel columns or rows (``grid_colours``),
-GRID_LINES = 10
+#: ... when it fills at least this many separate pixel columns and as many rows (``grid_colours``),
+GRID_LINES = 20
 #: ... among this many most common dark colours.
 GRID_CANDIDATES = 4
 
@@ -65,8 +65,9 @@ def grid_colours(rgb: np.ndarray, dark: np.ndarray) -> list[np.ndarray]:
 
     The most common dark colours (binned to 16 levels per channel) are candidates; one is a
     grid colour when its pixels (within ``GRID_COLOUR_TOLERANCE`` per channel) fill at least
-    40 % of ``GRID_LINES`` or more separate pixel columns, or rows: a grid's lines run across the
-    page every few millimetres; a trace, a label or a lead separator never does that.
+    40 % of ``GRID_LINES`` or more separate pixel columns, and as many rows: a grid's lines run
+    across the page both ways every few millimetres; a trace, a label or a row of lead
+    separators never does that.
 
     Args:
         rgb: uint8 (H, W, 3) the grid area.
@@ -86,7 +87,7 @@ def grid_colours(rgb: np.ndarray, dark: np.ndarray) -> list[np.ndarray]:
             break
         colour = pixels[binned == candidate].astype(np.float64).mean(axis=0)
         near = dark & (np.abs(rgb.astype(np.int16) - colour).max(axis=-1) <= GRID_COLOUR_TOLERANCE)
-        if max(_line_count(near.mean(axis=0)), _line_count(near.mean(axis=1))) >= GRID_LINES:
+        if min(_line_count(near.mean(axis=0)), _line_count(near.mean(axis=1))) >= GRID_LINES:
             colours.append(colour)
     return colours
 
