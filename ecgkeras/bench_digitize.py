@@ -175,25 +175,33 @@ def format_bench_digitize(result: dict) -> str:
     """The lines ``ecgkeras bench digitize --against REV`` prints for a :func:`bench_digitize` result."""
     r = result
 
-    def name(file):
-        return os.path.relpath(file, r["folder"])
-
     def version(label, v):
         runs = ", ".join(f"{s:.2f}" for s in v["seconds"])
         return (f"  {label} ({v['root']}): {v['ms_per_image']:.0f} ms/image (runs: {runs} s), "
                 f"refused {v['refused']}")
 
     width, height = r["size"]
-    lines = [f"digitize: {r['images']} images (the first {width} x {height} px), digitize_report's defaults; "
-             f"best of {r['repeat']}, versions alternating",
-             version("this code", r["this"]), version(f"against {r['against']}", r["other"]),
-             f"  ratio this/other: {r['ratio']:.2f} (time per image; below 1: this code is faster)",
-             f"  signals of the last runs (per image 12 x 250 lead + 1000 rhythm values): {r['compared']} "
+    return "\n".join([f"digitize: {r['images']} images (the first {width} x {height} px), digitize_report's "
+                      f"defaults; best of {r['repeat']}, versions alternating",
+                      version("this code", r["this"]), version(f"against {r['against']}", r["other"]),
+                      f"  ratio this/other: {r['ratio']:.2f} (time per image; below 1: this code is faster)",
+                      *_agreement_lines(r)])
+
+
+def _agreement_lines(r: dict) -> list[str]:
+    """:func:`format_bench_digitize`'s lines on the signals: r, refusals (files relative to ``r["folder"]``)."""
+
+    def name(file):
+        return os.path.relpath(file, r["folder"])
+
+    lines = [f"  signals of the last runs (per image 12 x 250 lead + 1000 rhythm values): {r['compared']} "
              f"images digitized by both, {len(r['refused_by_both'])} refused by both",
              f"  Pearson r between the versions: min {r['min_r']:.6f}"
              + (f" ({name(r['min_r_file'])})" if r["min_r_file"] else "")
              + f"; {r['below']} images below {R_AGREE}"]
+    if r["refused_by_both"]:
+        lines.append(f"  refused by both: {', '.join(map(name, r['refused_by_both']))}")
     for label, refused in (("this code", r["refused_by_this_only"]), (r["against"], r["refused_by_other_only"])):
         lines.append(f"  refused by {label} only: {len(refused) or 'none'}")
         lines += [f"    {name(file)}: {message.removeprefix(f'{file}: ')[:200]}" for file, message in refused.items()]
-    return "\n".join(lines)
+    return lines
