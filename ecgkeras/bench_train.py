@@ -10,18 +10,15 @@ per-epoch training losses. Two versions that train the same models give the same
 The other version is a git revision of this repository (``"HEAD"``: the last commit, against
 the working tree; ``"HEAD~1"``: the commit before) or a folder that holds an ``ecgkeras``
 package. Each process imports its version through ``PYTHONPATH``; the child reports the file it
-imported, and the benchmark checks it.
+imported, and the benchmark checks it (``ecgkeras.versions``).
 """
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import tarfile
 import tempfile
 from pathlib import Path
+
+from ecgkeras.versions import alternate, other_version, package_root
 
 #: Largest per-epoch training-loss difference that still counts as "the same results".
 LOSS_ATOL = 1e-4
@@ -90,15 +87,13 @@ def bench_train(against: str = "HEAD", *, repeat: int = 3, n: int | None = None,
         raise ValueError(f"fold must lie in 0..{folds - 1} for {folds} folds, got {fold!r}")
     settings = {"n": n or config.synthetic_size(), "folds": folds, "fold": fold, "seed": seed,
                 "models": list(models) if models else None}
-    this_root = Path(__file__).resolve().parent.parent
+    this_root = package_root()
     with tempfile.TemporaryDirectory(prefix="ecgkeras-bench-train-") as scratch:
-        other_root = _other_version(against, this_root, Path(scratch))
-        runs = {"this": [], "other": []}
-        for _ in range(repeat):
-            for version, root in (("this", this_root), ("other", other_root)):
-                runs[version].append(_run_child(root, settings, Path(scratch), timeout))
+        roots = {"this": this_root, "other": other_version(against, this_root, Path(scratch))}
+        runs = alternate(roots, _CHILD, {"this": settings, "other": settings}, repeat=repeat,
+                         scratch=Path(scratch), timeout=timeout)
     result = {"against": against, "repeat": repeat, "mode": config.mode(), **settings}
-    for version, root in (("this", this_root), ("other", other_root)):
+    for version, root in roots.items():
         seconds = [run["seconds"] for run in runs[version]]
         result[version] = {"root": str(root), "seconds": seconds, "best": min(seconds),
                            "models": runs[version][0]["models"]}
@@ -145,46 +140,3 @@ def _compare_losses(mine: dict, theirs: dict) -> dict:
         diffs += [abs(x - y) for x, y in zip(a, b)]
     return {"max_loss_diff": max(diffs), "same_epochs": same_epochs,
             "same_results": same_epochs and max(diffs) <= LOSS_ATOL}
-
-
-def _other_version(against: str, this_root: Path, scratch: Path) -> Path:
-    """The folder whose ``ecgkeras`` package is the other version (extracted from git if needed)."""
-    folder = Path(against)
-    if (folder / "ecgkeras" / "__init__.py").is_file():
-        return folder.resolve()
-    if folder.name == "ecgkeras" and (folder / "__init__.py").is_file():
-        return folder.resolve().parent
-    if not (this_root / ".git").exists():
-        raise ValueError(f"--against {against!r}: not a folder holding an ecgkeras package, and "
-                         f"{this_root} is not a git clone to take a revision from; give a folder")
-    archive = scratch / "other.tar"
-    command = ["git", "-C", str(this_root), "archive", "--format=tar", f"--output={archive}",
-               against, "ecgkeras"]
-    completed = subprocess.run(command, capture_output=True, text=True)
-    if completed.returncode != 0:
-        raise ValueError(f"--against {against!r}: git cannot export ecgkeras/ at that revision "
-                         f"({completed.stderr.strip()}); give a revision such as HEAD or HEAD~1, or a folder")
-    root = scratch / "other"
-    with tarfile.open(archive) as tar:
-        if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4
-            tar.extractall(root, filter="data")
-        else:
-            tar.extractall(root)  # git's own archive of this repository
-    return root
-
-
-def _run_child(root: Path, settings: dict, scratch: Path, timeout: float) -> dict:
-    """One run of :data:`_CHILD` with ``root``'s package first on the path; its JSON result."""
-    environment = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(root)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
-    completed = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(settings)], cwd=scratch,
-                               env=environment, capture_output=True, text=True, timeout=timeout)
-    if completed.returncode != 0:
-        raise RuntimeError(f"the benchmark run of {root} failed (exit {completed.returncode}):\n"
-                           f"{completed.stderr[-3000:]}")
-    result = json.loads(completed.stdout.strip().splitlines()[-1])
-    module = Path(result["module"]).resolve()
-    if root.resolve() not in module.parents:
-        raise RuntimeError(f"the benchmark run meant for {root} imported ecgkeras from {module}; "
-                           "is another ecgkeras first on the path?")
-    return result

@@ -4,6 +4,7 @@
     ecgkeras duplicates PATH                      files, distinct images, duplicates (chapter 3)
     ecgkeras bench views                          scalograms per second vs a naive pywt loop
     ecgkeras bench digitize [PATH...]             report images digitized per second
+    ecgkeras bench digitize [PATH...] --against REV  this code vs another version: speed, same signals?
     ecgkeras bench train [--against REV]          one fold of training, this code vs another version
     ecgkeras reproduce --data synthetic --out DIR every model, fold and seed (chapters 4-8, 12)
     ecgkeras analyze DIR                          complementarity and significance (chapters 9-10)
@@ -83,18 +84,30 @@ def _bench(args) -> int:
         from ecgkeras.bench_train import bench_train, format_bench_train
 
         try:
-            result = bench_train(args.against, repeat=args.repeat, n=args.n)
+            result = bench_train(args.against or "HEAD", repeat=args.repeat, n=args.n)
         except ValueError as error:
             raise SystemExit(f"ecgkeras bench train: {error}") from error
         print(format_bench_train(result))
-    else:
+    elif args.against is None:
         from ecgkeras.data.digitize import benchmark_digitize
 
-        paths = args.paths or [_sample_images()]
-        result = benchmark_digitize(paths)
+        result = benchmark_digitize(args.paths or [_sample_images()])
         for key, value in result.items():
             print(f"{key}: {value}")
+    else:
+        _bench_digitize_against(args)
     return 0
+
+
+def _bench_digitize_against(args) -> None:
+    """``ecgkeras bench digitize --against REV``: both versions' speed and signals (``bench_digitize``)."""
+    from ecgkeras.bench_digitize import bench_digitize, format_bench_digitize
+
+    try:
+        result = bench_digitize(args.paths or [_sample_images()], args.against, repeat=args.repeat)
+    except ValueError as error:
+        raise SystemExit(f"ecgkeras bench digitize: {error}") from error
+    print(format_bench_digitize(result))
 
 
 def _reproduce(args) -> int:
@@ -260,9 +273,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("paths", nargs="*", help="images for `bench digitize`")
     bench.add_argument("--n", type=int, help="signals for `bench views` (default 500), synthetic ECGs for "
                        f"`bench train` (default {_sizes()})")
-    bench.add_argument("--against", default="HEAD", help="`bench train`: a git revision (HEAD: the last "
-                       "commit, HEAD~1: the one before) or a folder holding an ecgkeras package")
-    bench.add_argument("--repeat", type=int, default=3, help="`bench train`: runs per version, the best counts")
+    bench.add_argument("--against", metavar="REV|DIR", help="a git revision (HEAD: the last commit, HEAD~1: the "
+                       "one before) or a folder holding an ecgkeras package, to compare this code with: "
+                       "`bench train` (default HEAD); `bench digitize` compares only when it is given")
+    bench.add_argument("--repeat", type=int, default=3, metavar="N", help="`bench train`, `bench digitize "
+                       "--against`: runs per version, alternating, the best counts (default 3)")
     bench.set_defaults(run=_bench)
 
     reproduce = commands.add_parser("reproduce", help="train and test every model on every fold and seed")
