@@ -125,7 +125,9 @@ def score_report(leads, rhythm, truth, fs: float, windows: list[PrintedLead] | N
     for window in windows:
         first, stop = int(round(window.start * fs)), int(round(window.stop * fs))
         if stop > truth.shape[1]:
-            raise ValueError(f"truth holds {truth.shape[1] / fs:.2f} s, the {window.name} window ends at {window.stop} s")
+            raise ValueError(
+                f"truth holds {truth.shape[1] / fs:.2f} s, the {window.name} window ends at {window.stop} s"
+            )
         x = truth[LEAD_NAMES.index(window.name), first:stop]
         digitized = rhythm if window.rhythm else (None if leads is None else leads[LEAD_NAMES.index(window.name)])
         names.append(f"{window.name} rhythm" if window.rhythm else window.name)
@@ -191,9 +193,8 @@ def score_image(image, truth, fs: float, setting: str, name: str, windows=None) 
     if refused:
         return ImageScore(setting, name, 0.0, 0.0, float("nan"), quality, refused)
     scores = score_report(report.leads, report.rhythm, truth, fs, windows)
-    return ImageScore(
-        setting, name, float(scores.snr.mean()), float(scores.snr_offset_free.mean()), float(np.nanmedian(scores.r)), quality
-    )
+    mean_snr, mean_offset_free = float(scores.snr.mean()), float(scores.snr_offset_free.mean())
+    return ImageScore(setting, name, mean_snr, mean_offset_free, float(np.nanmedian(scores.r)), quality)
 
 
 def score_development_set(folder, settings=None, names=None) -> list[ImageScore]:
@@ -201,7 +202,8 @@ def score_development_set(folder, settings=None, names=None) -> list[ImageScore]
 
     The folder holds ``truth.npz`` (``signals`` (n, 12, samples) mV, ``fs``, ``ids``) and one
     subfolder per setting with ``<id>.png`` and ``<id>.json`` (the leads each image prints:
-    ``lead_name``, ``start_sample``, ``end_sample``); the JSON is read for scoring only.
+    ``lead_name``, ``start_sample``, ``end_sample``); the JSON is read for scoring only. Every
+    PNG of a setting's folder is scored (a setting may hold only some of the records).
 
     Args:
         folder: the set's folder.
@@ -220,12 +222,13 @@ def score_development_set(folder, settings=None, names=None) -> list[ImageScore]
     settings = settings or sorted(p.name for p in folder.iterdir() if p.is_dir())
     scores = []
     for setting in settings:
-        for index, name in enumerate(ids):
-            if names is not None and name not in names:
+        for image in sorted((folder / setting).glob("*.png")):
+            if names is not None and image.stem not in names:
                 continue
-            image = folder / setting / f"{name}.png"
+            if image.stem not in ids:
+                raise ValueError(f"{image}: no record {image.stem!r} in {truth_file}; every image needs its true signals")
             windows = _printed_windows(image.with_suffix(".json"), fs)
-            scores.append(score_image(image, signals[index], fs, setting, name, windows))
+            scores.append(score_image(image, signals[ids.index(image.stem)], fs, setting, image.stem, windows))
     return scores
 
 
@@ -238,6 +241,13 @@ def _printed_windows(layout_file: Path, fs: float) -> list[PrintedLead]:
                     rhythm=lead["end_sample"] - lead["start_sample"] == full and full > LEAD_SECONDS * fs)
         for lead in leads
     ]
+
+
+def development_samples() -> Path:
+    """The two ecg-image-kit images shipped with ``ecgkeras``, laid out as the development set
+    (``truth.npz``, ``red/``, ``random_header/``), for ``score_development_set`` (chapter 1).
+    See the folder's README.md for their sources and licences."""
+    return Path(__file__).parent / "sample_images" / "ecg-image-kit"
 
 
 def score_renderings(n: int = 24, seed: int = 0, width: int = 2213, height: int = 1572) -> list[ImageScore]:
