@@ -6,6 +6,7 @@
     ecgkeras bench digitize [PATH...]             report images digitized per second
     ecgkeras bench digitize [PATH...] --against REV  this code vs another version: speed, same signals?
     ecgkeras bench train [--against REV]          one fold of training, this code vs another version
+    ecgkeras score-digitizer [FOLDER]             the digitizer's Challenge scores (chapter 1)
     ecgkeras reproduce --data synthetic --out DIR every model, fold and seed (chapters 4-8, 12)
     ecgkeras analyze DIR                          complementarity and significance (chapters 9-10)
     ecgkeras score FILE.py[:CLASS] | DIR          score assignment submissions (assignments/)
@@ -48,6 +49,27 @@ def _digitize(args) -> int:
     print(f"wrote {len(result.files)} signals to {out}, with each image's quality score (median "
           f"{np.median(result.quality):.1f} dB, lowest {np.min(result.quality):.1f} dB: the SNR estimated from the "
           "leads' agreement with each other)")
+    return 0
+
+
+def _score_digitizer(args) -> int:
+    from ecgkeras.data.digitize_score import (
+        development_group,
+        development_samples,
+        score_development_set,
+        score_renderings,
+        score_table,
+    )
+
+    folder = args.folder or development_samples()
+    if not Path(folder).is_dir():
+        raise SystemExit(f"ecgkeras score-digitizer: {folder}: no such folder")
+    if args.folder is None:
+        print(f"no folder given: the {len(list(Path(folder).glob('*/*.png')))} development images shipped with ecgkeras")
+    print(score_table(score_development_set(folder), split=development_group))
+    if args.renderings:
+        print(f"\necgkeras's own renderings ({args.renderings} synthetic ECGs, 2213 x 1572):")
+        print(score_table(score_renderings(args.renderings)))
     return 0
 
 
@@ -263,6 +285,17 @@ def build_parser() -> argparse.ArgumentParser:
     digitize.add_argument("--keep-poor", action="store_true",
                           help="keep images that read too poorly to trust (a warning each) instead of skipping them")
     digitize.set_defaults(run=_digitize)
+
+    score_digitizer = commands.add_parser(
+        "score-digitizer", help="the digitizer's PhysioNet Challenge scores on images with known signals",
+        description="Digitize every image of a development set (a folder with truth.npz and one subfolder of "
+                    "<id>.png + <id>.json per setting, as ecg-image-kit-dev) and print per setting and group "
+                    "the mean Challenge SNR, offset-free SNR, median r and the images refused (chapter 1).")
+    score_digitizer.add_argument("folder", nargs="?", help="the development set (default: the two images shipped "
+                                                          "with ecgkeras)")
+    score_digitizer.add_argument("--renderings", type=int, default=0, metavar="N",
+                                 help="also score N synthetic ECGs drawn by ecgkeras's own renderer")
+    score_digitizer.set_defaults(run=_score_digitizer)
 
     duplicates = commands.add_parser("duplicates", help="report exact and re-encoded duplicates")
     duplicates.add_argument("path", help="folder with class folders (Mendeley layout)")

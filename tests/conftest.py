@@ -30,3 +30,9 @@ def mendeley_sample_dir() -> Path:
 def mendeley_distinct_dir() -> Path:
     """The 486 distinct real images at half resolution, with ``manifest.tsv``."""
     return _shared("mendeley-distinct")
+
+
+@pytest.fixture(scope="session")
+def image_kit_dir() -> Path:
+    """The ecg-image-kit development set (27 records x 3 drawings, with their true signals)."""
+    return _shared("ecg-image-kit-dev")

@@ -23,6 +23,9 @@ import numpy as np
 
 from ecgkeras.data.dataset import LEAD_NAMES, LEAD_SECONDS, REPORT_LAYOUT, RHYTHM_SECONDS
 
+#: The digitizer was tuned on the development set's synthetic records syn000..syn015 only.
+TUNING_RECORDS = 16
+
 #: The lead the rhythm strip of a standard report repeats (and of ``digitize_report``'s ``rhythm``).
 RHYTHM_LEAD = "II"
 
@@ -247,7 +250,7 @@ def development_samples() -> Path:
     """The two ecg-image-kit images shipped with ``ecgkeras``, laid out as the development set
     (``truth.npz``, ``red/``, ``random_header/``), for ``score_development_set`` (chapter 1).
     See the folder's README.md for their sources and licences."""
-    return Path(__file__).parent / "sample_images" / "ecg-image-kit"
+    return Path(__file__).parent / "image_kit_samples"
 
 
 def score_renderings(n: int = 24, seed: int = 0, width: int = 2213, height: int = 1572) -> list[ImageScore]:
@@ -264,13 +267,24 @@ def score_renderings(n: int = 24, seed: int = 0, width: int = 2213, height: int 
     ]
 
 
+def development_group(name: str) -> str:
+    """Which part of the ecg-image-kit development set a record belongs to: the synthetic records
+    the digitizer was tuned on (``syn000``-``syn015``), the held-out synthetic ones
+    (``syn016``-``syn023``), or the real ones (any other name)."""
+    if name.startswith("syn") and name[3:].isdigit():
+        return "tuning" if int(name[3:]) < TUNING_RECORDS else "held-out synthetic"
+    return "real"
+
+
 def score_table(scores: list[ImageScore], split=None) -> str:
-    """A markdown table per setting (and per group of ``split``: name -> group) of the means:
-    Challenge SNR, offset-free SNR, median r over accepted images, images refused."""
+    """A markdown table of the means per setting, and with ``split`` (record name -> group) also
+    per group within each setting: Challenge SNR and offset-free SNR (a refused image counts
+    0 dB), median r over the accepted images, and how many images were refused."""
     groups = {}
     for score in scores:
-        group = split(score.name) if split else ""
-        groups.setdefault((score.setting, group), []).append(score)
+        groups.setdefault((score.setting, "all" if split else ""), []).append(score)
+        if split:
+            groups.setdefault((score.setting, split(score.name)), []).append(score)
     lines = [
         "| setting | images | Challenge SNR (dB) | offset-free SNR (dB) | median r | refused |",
         "|---|---|---|---|---|---|",
