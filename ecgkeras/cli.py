@@ -65,7 +65,8 @@ def _score_digitizer(args) -> int:
     if not Path(folder).is_dir():
         raise SystemExit(f"ecgkeras score-digitizer: {folder}: no such folder")
     if args.folder is None:
-        print(f"no folder given: the {len(list(Path(folder).glob('*/*.png')))} development images shipped with ecgkeras")
+        shipped = len(list(Path(folder).glob("*/*.png")))
+        print(f"no folder given: the {shipped} development images shipped with ecgkeras")
     print(score_table(score_development_set(folder), split=development_group))
     if args.renderings:
         print(f"\necgkeras's own renderings ({args.renderings} synthetic ECGs, 2213 x 1572):")

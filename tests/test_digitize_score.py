@@ -48,7 +48,8 @@ def test_score_report_reads_each_window_of_its_lead():
     windows = standard_windows()
     leads = np.zeros((12, 1250))
     for window in windows[:-1]:
-        leads[LEAD_NAMES.index(window.name)] = truth[LEAD_NAMES.index(window.name), int(window.start * fs) : int(window.stop * fs)]
+        lead = LEAD_NAMES.index(window.name)
+        leads[lead] = truth[lead, int(window.start * fs) : int(window.stop * fs)]
     scores = score_report(leads, truth[1], truth, fs)
     assert np.all(scores.snr == np.inf)
     shifted = score_report(np.roll(leads, 1, axis=1), truth[1], truth, fs)  # one sample late: no alignment
@@ -67,7 +68,10 @@ def test_resample_and_pearson():
 def test_development_groups_and_table():
     assert [development_group(n) for n in ("syn000", "syn015", "syn016", "ptbxl_00001_lr")] == [
         "tuning", "tuning", "held-out synthetic", "real"]
-    scores = [ImageScore("red", "syn000", 10.0, 12.0, 0.9, 15.0), ImageScore("red", "syn020", 0.0, 0.0, np.nan, 1.0, "poor")]
+    scores = [
+        ImageScore("red", "syn000", 10.0, 12.0, 0.9, 15.0),
+        ImageScore("red", "syn020", 0.0, 0.0, np.nan, 1.0, "poor"),
+    ]
     table = score_table(scores, split=development_group)
     assert "| red (all) | 2 | 5.0 | 6.0 | 0.900 | 1 |" in table
     assert "| red (held-out synthetic) | 1 | 0.0 | 0.0 | - | 1 |" in table

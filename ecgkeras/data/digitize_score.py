@@ -229,7 +229,9 @@ def score_development_set(folder, settings=None, names=None) -> list[ImageScore]
             if names is not None and image.stem not in names:
                 continue
             if image.stem not in ids:
-                raise ValueError(f"{image}: no record {image.stem!r} in {truth_file}; every image needs its true signals")
+                raise ValueError(
+                    f"{image}: no record {image.stem!r} in {truth_file}; every image needs its true signals"
+                )
             windows = _printed_windows(image.with_suffix(".json"), fs)
             scores.append(score_image(image, signals[ids.index(image.stem)], fs, setting, image.stem, windows))
     return scores
