@@ -79,15 +79,19 @@ def grid_colours(rgb: np.ndarray, dark: np.ndarray) -> list[np.ndarray]:
     pixels = rgb[dark]
     if len(pixels) == 0:
         return []
+    rows, columns = np.nonzero(dark)
     binned = (pixels // 16).astype(np.int32) @ np.array([256, 16, 1])
     counts = np.bincount(binned, minlength=4096)
+    height, width = dark.shape
     colours = []
     for candidate in np.argsort(-counts)[:GRID_CANDIDATES]:
-        if counts[candidate] < 0.001 * dark.size:
+        if counts[candidate] < 0.4 * GRID_LINES * min(height, width):  # too few pixels to draw the lines
             break
         colour = pixels[binned == candidate].astype(np.float64).mean(axis=0)
-        near = dark & (np.abs(rgb.astype(np.int16) - colour).max(axis=-1) <= GRID_COLOUR_TOLERANCE)
-        if min(_line_count(near.mean(axis=0)), _line_count(near.mean(axis=1))) >= GRID_LINES:
+        near = np.abs(pixels.astype(np.int16) - colour).max(axis=-1) <= GRID_COLOUR_TOLERANCE
+        column_share = np.bincount(columns[near], minlength=width) / height
+        row_share = np.bincount(rows[near], minlength=height) / width
+        if min(_line_count(column_share), _line_count(row_share)) >= GRID_LINES:
             colours.append(colour)
     return colours
 
