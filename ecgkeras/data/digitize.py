@@ -18,7 +18,14 @@ The steps live in three modules, one job each, and every name is importable from
 
 - ``ecgkeras.data.digitize_page``: where things are on the page (grid area, separators, rows,
   time axis, grid pitch, lead boxes);
-- ``ecgkeras.data.digitize_trace``: the trace's pixels and one box's trace as samples;
+- ``ecgkeras.data.digitize_pulse``: the calibration pulse of a row, which gives the row's t = 0,
+  its 0 mV level and the millimetre on pages printed without lead separators (other printers,
+  e.g. ecg-image-kit, the PhysioNet Challenge's image generator);
+- ``ecgkeras.data.digitize_trace``: the trace's pixels (grid lines told apart by colour) and one
+  box's trace as samples;
+- ``ecgkeras.data.digitize_quality``: how well the digitized leads agree with each other (the
+  ``quality`` of every result; a poor reading is refused, a page upside down is read turned);
+- ``ecgkeras.data.digitize_score``: the PhysioNet Challenge scores against true signals;
 - this module: reading an image, ``digitize_report``, ``read_box``, ``measure_page``, Algorithm 1
   and ``heart_rate``;
 - ``ecgkeras.data.digitize_batch``: many images at once (``digitize_paths``, ``digitize_files``,
