@@ -335,12 +335,18 @@ def _try_digitize(rgb, source, samples_per_lead, rhythm_samples, turned):
         return None, err
 
 
-def measure_page(gray: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, tuple, PageGeometry]:
+def measure_page(
+    gray: np.ndarray, mask: np.ndarray, darkness: np.ndarray | None = None
+) -> tuple[np.ndarray, tuple, PageGeometry]:
     """Steps 3-6 of :func:`digitize_report`: separators, rows, time axis and grid pitch of a grid area.
+
+    Where no separators are printed, the rows' calibration pulses set the time axis
+    (``find_pulse_axis``); else the separators and the rhythm strip do (``find_time_axis``).
 
     Args:
         gray: uint8 (H, W) brightness of the grid area.
         mask: bool (H, W) its trace pixels.
+        darkness: float (H, W) ``darkness_of(gray)`` when the caller has it (computed if None).
 
     Returns:
         ``(mask, runs, page)``: the mask and its runs without separators, and the geometry.
@@ -349,7 +355,8 @@ def measure_page(gray: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, tuple,
     thickness = trace_thickness(runs)
     baselines = find_rows(mask)
     if len(separators) == 0:
-        page = find_pulse_axis(gray, mask, runs, baselines, thickness)
+        darkness = darkness_of(gray) if darkness is None else darkness
+        page = find_pulse_axis(gray, mask, runs, baselines, thickness, darkness)
         if page is not None:
             return mask, runs, page
     row_spacing = float(np.median(np.diff(baselines)))
@@ -367,9 +374,9 @@ def _digitize(
     mask = trace_mask(gray, rgb)
     if not mask.any():
         raise ValueError("no dark trace pixels found on the grid; is this an ECG report?")
-    mask, runs, page = measure_page(gray, mask)
-    core = pen_core(mask, page.thickness)
     darkness = darkness_of(gray)
+    mask, runs, page = measure_page(gray, mask, darkness)
+    core = pen_core(mask, page.thickness)
 
     leads = np.zeros((len(LEAD_NAMES), samples_per_lead), dtype=np.float32)
     coverage = np.zeros(len(LEAD_NAMES) + 1, dtype=np.float32)

@@ -17,7 +17,6 @@ from scipy.signal import find_peaks
 
 from ecgkeras.data.dataset import LEAD_SECONDS, MM_PER_SECOND, REPORT_LAYOUT, RHYTHM_SECONDS
 from ecgkeras.data.digitize_pulse import PULSE_HEIGHT_MM, find_pulse
-from ecgkeras.data.digitize_trace import darkness_of
 
 #: A pixel belongs to the paper when it is at least this bright, relative to the paper colour.
 PAPER_BRIGHTNESS = 0.85
@@ -199,7 +198,7 @@ def find_time_axis(
 
 
 def find_pulse_axis(
-    gray: np.ndarray, mask: np.ndarray, runs, baselines: np.ndarray, thickness: float
+    gray: np.ndarray, mask: np.ndarray, runs, baselines: np.ndarray, thickness: float, darkness: np.ndarray
 ) -> PageGeometry | None:
     """The page's geometry from the rows' calibration pulses, or None where no row has one.
 
@@ -214,12 +213,12 @@ def find_pulse_axis(
         gray: uint8 (H, W) brightness of the grid area.
         mask: bool (H, W) its trace pixels without separators; runs: their ``vertical_runs``.
         baselines: float (4,) from ``find_rows``; thickness: the trace's, px.
+        darkness: float (H, W) from ``darkness_of(gray)``.
 
     Returns:
         a ``PageGeometry`` with ``row_starts``, ``zero_levels`` and ``pulses``, or None.
     """
     row_spacing = float(np.median(np.diff(baselines)))
-    darkness = darkness_of(gray)
     pulses = tuple(find_pulse(runs, darkness, baseline, row_spacing, thickness) for baseline in baselines)
     found = [pulse for pulse in pulses if pulse is not None]
     if not found:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ecgkeras.data.dataset import LEAD_NAMES, LEAD_SECONDS, REPORT_LAYOUT
+from ecgkeras.data.digitize_trace import resample
 
 #: ``digitize_report`` refuses an image whose quality ``score`` is below this (dB).
 MIN_QUALITY = 3.0
@@ -115,7 +116,7 @@ def rhythm_residual(leads: np.ndarray, rhythm: np.ndarray) -> tuple[float, str]:
         column = _column_of(name)
         stretch = rhythm[int(round(column * per_column)) : int(round((column + 1) * per_column))]
         lead = leads[index]
-        stretch = np.interp(np.arange(len(lead)) / len(lead), np.arange(len(stretch)) / len(stretch), stretch)
+        stretch = resample(stretch, len(lead))
         residual = float(np.mean((lead - stretch) ** 2))
         if residual < best[0]:
             best = (residual, name)

@@ -22,6 +22,10 @@ from pathlib import Path
 import numpy as np
 
 from ecgkeras.data.dataset import LEAD_NAMES, LEAD_SECONDS, REPORT_LAYOUT, RHYTHM_SECONDS
+from ecgkeras.data.digitize import digitize_report
+from ecgkeras.data.digitize_trace import resample  # noqa: F401  (public here too: scoring resamples each lead)
+from ecgkeras.data.render import render_report
+from ecgkeras.data.synthetic import make_signals
 
 #: The digitizer was tuned on the development set's synthetic records syn000..syn015 only.
 TUNING_RECORDS = 16
@@ -79,15 +83,6 @@ def pearson_r(truth, digitized) -> float:
     if truth.std() == 0 or digitized.std() == 0:
         return float("nan")
     return float(np.corrcoef(truth, digitized)[0, 1])
-
-
-def resample(lead, samples: int) -> np.ndarray:
-    """A lead sampled evenly over its window, resampled (linear interpolation) to ``samples`` points
-    over the same window: sample i of n lies at i/n of the window, as ``digitize_report`` samples."""
-    lead = np.asarray(lead, dtype=np.float64)
-    if len(lead) == samples:
-        return lead
-    return np.interp(np.arange(samples) / samples, np.arange(len(lead)) / len(lead), lead)
 
 
 @dataclass
@@ -169,8 +164,9 @@ class ImageScore:
 def score_image(image, truth, fs: float, setting: str, name: str, windows=None) -> ImageScore:
     """Digitize one image with ``digitize_report`` and score it against its true signals.
 
-    A refused image counts as returning no lead (0 dB); its quality is still measured (with
-    ``keep_poor``), so that the quality measure can be checked against the true error.
+    A refused image counts as returning no lead (0 dB); its quality is still measured (it is
+    read once, with ``keep_poor``, and refused for the problems ``digitize_report`` would refuse
+    it for), so that the quality measure can be checked against the true error.
 
     Args:
         image: a path, PIL image or uint8 (H, W, 3) array of a report.
@@ -178,23 +174,17 @@ def score_image(image, truth, fs: float, setting: str, name: str, windows=None) 
         setting, name: labels for the table.
         windows: the printed windows (default: the standard layout).
     """
-    from ecgkeras.data.digitize import digitize_report  # noqa: PLC0415  (digitize imports this module's users)
-
     samples = int(round(LEAD_SECONDS * fs)), int(round(RHYTHM_SECONDS * fs))
     try:
-        report = digitize_report(image, samples_per_lead=samples[0], rhythm_samples=samples[1])
-        refused = ""
-    except ValueError as error:
-        refused = str(error).split(": ", 1)[-1]
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                report = digitize_report(image, samples_per_lead=samples[0], rhythm_samples=samples[1], keep_poor=True)
-        except ValueError:
-            report = None
-    quality = float("nan") if report is None else report.quality.score
-    if refused:
-        return ImageScore(setting, name, 0.0, 0.0, float("nan"), quality, refused)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a poor reading's warning: it is refused below
+            report = digitize_report(image, samples_per_lead=samples[0], rhythm_samples=samples[1],
+                                     keep_poor=True)
+    except ValueError as error:  # the page could not be read at all
+        return ImageScore(setting, name, 0.0, 0.0, float("nan"), float("nan"), str(error).split(": ", 1)[-1])
+    quality, problems = report.quality.score, report.quality.problems()
+    if problems:
+        return ImageScore(setting, name, 0.0, 0.0, float("nan"), quality, "; ".join(problems))
     scores = score_report(report.leads, report.rhythm, truth, fs, windows)
     mean_snr, mean_offset_free = float(scores.snr.mean()), float(scores.snr_offset_free.mean())
     return ImageScore(setting, name, mean_snr, mean_offset_free, float(np.nanmedian(scores.r)), quality)
@@ -258,9 +248,6 @@ def development_samples() -> Path:
 def score_renderings(n: int = 24, seed: int = 0, width: int = 2213, height: int = 1572) -> list[ImageScore]:
     """Score the digitizer on ``n`` synthetic ECGs drawn by ``ecgkeras``'s own renderer (the
     Mendeley layout; ``ecgkeras.data.render.render_report``), seed by seed as the tests do."""
-    from ecgkeras.data.render import render_report  # noqa: PLC0415  (render imports matplotlib-free PIL only)
-    from ecgkeras.data.synthetic import make_signals  # noqa: PLC0415
-
     signals, _ = make_signals(n, seed)
     return [
         score_image(render_report(signal, seed=seed * 1000 + i, width=width, height=height), signal, 100.0,

@@ -341,6 +341,15 @@ def trace_rows(
     return np.where(label, np.fmax(rows, bottoms - half), rows)
 
 
+def resample(lead, samples: int) -> np.ndarray:
+    """A lead sampled evenly over its window, resampled (linear interpolation) to ``samples`` points
+    over the same window: sample i of n lies at i/n of the window, as ``to_samples`` places them."""
+    lead = np.asarray(lead, dtype=np.float64)
+    if len(lead) == samples:
+        return lead
+    return np.interp(np.arange(samples) / samples, np.arange(len(lead)) / len(lead), lead)
+
+
 def to_samples(
     rows: np.ndarray, positions: np.ndarray, baseline: float, px_per_mm: float, zero_level: float | None = None
 ) -> np.ndarray:
