@@ -31,7 +31,9 @@ def main() -> None:
     for name, scores in (("development set", development), ("own renderings", renderings),
                          ("both", development + renderings)):
         rho = spearmanr([s.quality for s in scores], [s.snr for s in scores]).statistic
-        print(f"{name}: {len(scores)} images, Spearman rho(quality, Challenge SNR) = {rho:.2f}")
+        lowest = min(s.quality for s in scores)
+        print(f"{name}: {len(scores)} images, Spearman rho(quality, Challenge SNR) = {rho:.2f}, "
+              f"lowest quality {lowest:.1f} dB")
 
 
 if __name__ == "__main__":
